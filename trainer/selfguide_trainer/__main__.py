@@ -8,7 +8,11 @@ import importlib
 import sys
 
 # command name -> module that implements it (imported lazily so `--help` stays fast)
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "export-vit": "selfguide_trainer.vit.export_command",
+    "ssl": "selfguide_trainer.ssl.command",
+    "ssl-eval": "selfguide_trainer.ssl.eval_command",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,74 @@
+// The back end behind the API contract: one function per method, over a project and its job runner.
+// Transports call `dispatch`, which validates the input first and maps failures to API errors.
+import type { z } from 'zod';
+import { type ApiError, type Method, type Output, api } from '../../shared/api.ts';
+import { JobRunner, JobStateError } from '../jobs/job-runner.ts';
+import { JobNotFoundError, JobStore } from '../jobs/job-store.ts';
+import { FolderError, addFolder } from '../library/folders.ts';
+import { getImage, libraryCounts, listFolders, listImages } from '../library/queries.ts';
+import type { Project } from '../project/project.ts';
+
+type ParsedInput<M extends Method> = z.infer<(typeof api)[M]['input']>;
+type Handlers = { [M in Method]: (input: ParsedInput<M>) => Promise<Output<M>> | Output<M> };
+
+export class ApiFailure extends Error {
+  readonly code: ApiError['code'];
+  constructor(code: ApiError['code'], message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+export interface Service {
+  readonly project: Project;
+  readonly runner: JobRunner;
+  dispatch(method: string, input: unknown): Promise<unknown>;
+}
+
+export function createService(project: Project, runner: JobRunner): Service {
+  const jobs = new JobStore(project.db);
+  const handlers: Handlers = {
+    'project.info': () => ({
+      path: project.root,
+      name: project.name,
+      schemaVersion: project.schemaVersion,
+      counts: libraryCounts(project.db, null),
+    }),
+    'folders.list': () => listFolders(project.db),
+    'folders.add': ({ path }) => runner.submit('scan', { folderIds: [addFolder(project.db, path).id] }),
+    'library.rescan': () => runner.submit('scan', { folderIds: [] }),
+    'library.counts': ({ folderId }) => libraryCounts(project.db, folderId),
+    'images.list': ({ offset, limit, ...query }) => listImages(project.db, query, offset, limit),
+    'images.get': ({ id }) => {
+      const image = getImage(project.db, id);
+      if (!image) throw new ApiFailure('not_found', `No image #${id} in this project.`);
+      return image;
+    },
+    'jobs.list': () => jobs.list(),
+    'jobs.cancel': ({ id }) => runner.cancel(id),
+    'jobs.resume': ({ id }) => runner.resume(id),
+  };
+
+  return {
+    project,
+    runner,
+    async dispatch(method, rawInput) {
+      if (!Object.hasOwn(api, method)) throw new ApiFailure('not_found', `Unknown API method "${method}".`);
+      const parsed = api[method as Method].input.safeParse(rawInput ?? {});
+      if (!parsed.success) throw new ApiFailure('bad_request', `Invalid input for ${method}: ${parsed.error.message}`);
+      try {
+        return await (handlers[method as Method] as (input: unknown) => unknown)(parsed.data);
+      } catch (error) {
+        throw toFailure(error);
+      }
+    },
+  };
+}
+
+function toFailure(error: unknown): ApiFailure {
+  if (error instanceof ApiFailure) return error;
+  if (error instanceof JobNotFoundError) return new ApiFailure('not_found', error.message);
+  if (error instanceof JobStateError) return new ApiFailure('conflict', error.message);
+  if (error instanceof FolderError) return new ApiFailure('bad_request', error.message);
+  return new ApiFailure('internal', error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,159 @@
+// The scan job: finds images under the project's folders, decodes and records new or changed ones,
+// marks vanished ones missing and groups identical files. A rescan of an unchanged folder decodes
+// nothing; an interrupted scan, run again, continues after the last committed batch.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { JobContext } from '../jobs/job-context.ts';
+import { transaction } from '../store/database.ts';
+import { DecodeError, decodeImage } from './decode.ts';
+import {
+  type ImageRecord,
+  decodedTwin,
+  knownFiles,
+  markMissing,
+  refreshDuplicateCounts,
+  upsertImage,
+} from './image-records.ts';
+import { thumbnailPath, writeThumbnail } from './thumbnails.ts';
+import { findImages, reason, type FoundFile } from './walk.ts';
+
+export interface ScanSpec {
+  /** Folders to scan; empty means every folder of the project. */
+  folderIds: number[];
+}
+
+interface WorkItem {
+  folderId: number;
+  root: string;
+  file: FoundFile;
+  knownId: number | null;
+}
+
+const COMMIT_EVERY_ITEMS = 200;
+const COMMIT_EVERY_MS = 1000;
+
+export async function runScan(context: JobContext): Promise<void> {
+  const { db, settings, thumbsDir } = context.project;
+  const spec = context.spec as ScanSpec;
+  const folders = (db.prepare('SELECT id, path FROM folders ORDER BY id').all() as { id: number; path: string }[]).filter(
+    (folder) => spec.folderIds.length === 0 || spec.folderIds.includes(folder.id),
+  );
+
+  context.progress({ phase: 'discovering', done: 0, total: null, message: null });
+  const work: WorkItem[] = [];
+  const warnings: string[] = [];
+  let changed = false;
+  for (const folder of folders) {
+    const found = await findImages(folder.path, () => context.isCancelled());
+    if (context.isCancelled()) return;
+    warnings.push(...found.warnings);
+    const known = knownFiles(db, folder.id);
+    const seen = new Set<string>();
+    for (const file of found.files) {
+      seen.add(file.relPath);
+      const before = known.get(file.relPath);
+      const unchanged = before && before.status !== 'missing' && before.bytes === file.bytes && before.mtimeMs === file.mtimeMs;
+      if (!unchanged) work.push({ folderId: folder.id, root: folder.path, file, knownId: before?.id ?? null });
+    }
+    const vanished = [...known].filter(([relPath, row]) => !seen.has(relPath) && row.status !== 'missing');
+    if (vanished.length > 0) {
+      transaction(db, () => vanished.forEach(([, row]) => markMissing(db, row.id)));
+      changed = true;
+    }
+  }
+
+  const decodeOptions = { maxPixels: settings.get('maxPixels'), thumbnailSize: settings.get('thumbnailSize') };
+  let done = 0;
+  let batch: (() => void)[] = [];
+  let lastCommit = Date.now();
+  const commit = () => {
+    if (batch.length === 0) return;
+    const writes = batch;
+    batch = [];
+    transaction(db, () => writes.forEach((write) => write()));
+    lastCommit = Date.now();
+    changed = true;
+    context.libraryChanged();
+  };
+
+  context.progress({ phase: 'decoding', done, total: work.length, message: summary(warnings) });
+  const processOne = async (item: WorkItem) => {
+    const outcome = await ingestFile(item, decodeOptions, thumbsDir, (sha) => decodedTwin(db, sha));
+    if (outcome === 'vanished') {
+      if (item.knownId !== null) batch.push(() => markMissing(db, item.knownId as number));
+    } else {
+      if (outcome.status === 'broken') context.itemFailed();
+      batch.push(() => upsertImage(db, outcome));
+    }
+    done++;
+    context.progress({ done });
+    if (batch.length >= COMMIT_EVERY_ITEMS || Date.now() - lastCommit >= COMMIT_EVERY_MS) commit();
+  };
+  await forEachConcurrently(work, availableParallelism() + 2, processOne, () => context.isCancelled());
+  commit();
+  if (changed) {
+    context.progress({ phase: 'grouping duplicates' });
+    refreshDuplicateCounts(db);
+    context.libraryChanged();
+  }
+  context.progress({ phase: context.isCancelled() ? 'cancelled' : 'finished', message: summary(warnings) });
+}
+
+/** Reads a file once, hashes it and decodes it (unless an identical file was decoded already). */
+async function ingestFile(
+  item: WorkItem,
+  options: { maxPixels: number; thumbnailSize: number },
+  thumbsDir: string,
+  findTwin: (sha256: string) => ReturnType<typeof decodedTwin>,
+): Promise<ImageRecord | 'vanished'> {
+  const base = { folderId: item.folderId, relPath: item.file.relPath, bytes: item.file.bytes, mtimeMs: item.file.mtimeMs };
+  const empty = { sha256: null, format: null, width: null, height: null, orientation: null };
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(join(item.root, item.file.relPath));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'vanished';
+    return { ...base, ...empty, status: 'broken', error: `unreadable: ${reason(error)}` };
+  }
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const twin = findTwin(sha256);
+  if (twin && existsSync(thumbnailPath(thumbsDir, sha256))) {
+    return { ...base, bytes: bytes.length, status: 'ok', error: null, sha256, ...twin };
+  }
+  let decoded: Awaited<ReturnType<typeof decodeImage>>;
+  try {
+    decoded = await decodeImage(bytes, options);
+  } catch (error) {
+    // Whatever the decoder says about this one file is recorded on it; the scan goes on.
+    const message = error instanceof DecodeError ? error.message : `cannot decode: ${String(error)}`;
+    return { ...base, ...empty, bytes: bytes.length, sha256, status: 'broken', error: message };
+  }
+  // A failure to write the cache (disk full, say) is the project's problem, not the image's: it fails the job.
+  await writeThumbnail(thumbsDir, sha256, decoded.thumbnail).catch((error: unknown) => {
+    throw new Error(`cannot write thumbnails in ${thumbsDir}: ${reason(error)}`);
+  });
+  const { format, width, height, orientation } = decoded;
+  return { ...base, bytes: bytes.length, status: 'ok', error: null, sha256, format, width, height, orientation };
+}
+
+async function forEachConcurrently<T>(
+  items: T[],
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+  stop: () => boolean,
+): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length && !stop()) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
+}
+
+function summary(warnings: string[]): string | null {
+  if (warnings.length === 0) return null;
+  const shown = warnings.slice(0, 5).join('; ');
+  return `${warnings.length} entr${warnings.length === 1 ? 'y' : 'ies'} skipped: ${shown}${warnings.length > 5 ? '; …' : ''}`;
+}

@@ -1,0 +1,10 @@
+// Job kinds and the functions that run them. Each handler must be resumable: run again after an
+// interruption, it continues from what it had committed.
+import type { JobContext } from './job-context.ts';
+import { runScan } from '../ingest/scan.ts';
+
+export type JobHandler = (context: JobContext) => Promise<void>;
+
+export const JOB_HANDLERS: Record<string, JobHandler> = {
+  scan: runScan,
+};

@@ -1,0 +1,30 @@
+// Per-project settings with defaults; stored as JSON values in the settings table.
+import type { Database } from '../store/database.ts';
+
+const DEFAULTS = {
+  /** Images with more pixels than this are recorded as broken instead of decoded (decompression bombs). */
+  maxPixels: 268_402_689,
+  /** Longest side of cached thumbnails. */
+  thumbnailSize: 256,
+};
+
+export type SettingKey = keyof typeof DEFAULTS;
+
+export class Settings {
+  private readonly db: Database;
+
+  constructor(db: Database) {
+    this.db = db;
+  }
+
+  get<K extends SettingKey>(key: K): (typeof DEFAULTS)[K] {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as (typeof DEFAULTS)[K]) : DEFAULTS[key];
+  }
+
+  set<K extends SettingKey>(key: K, value: (typeof DEFAULTS)[K]): void {
+    this.db
+      .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+      .run(key, JSON.stringify(value));
+  }
+}

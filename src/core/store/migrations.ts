@@ -1,0 +1,90 @@
+// Versioned schema migrations. A project written by an older selfguide is migrated when opened;
+// one written by a newer selfguide is refused, since we cannot know what its tables mean.
+import { type Database, transaction } from './database.ts';
+
+/** Index i holds the SQL that takes the schema from version i to version i + 1. Append only. */
+export const MIGRATIONS: readonly string[] = [
+  // 1: folders, images, jobs, settings.
+  `
+  CREATE TABLE folders (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  );
+  CREATE TABLE images (
+    id INTEGER PRIMARY KEY,
+    folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+    rel_path TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    mtime_ms REAL NOT NULL,
+    width INTEGER,
+    height INTEGER,
+    format TEXT,
+    orientation INTEGER,
+    sha256 TEXT,
+    status TEXT NOT NULL CHECK (status IN ('ok', 'broken', 'missing')),
+    error TEXT,
+    duplicate_count INTEGER NOT NULL DEFAULT 1,
+    scanned_at TEXT NOT NULL,
+    UNIQUE (folder_id, rel_path)
+  );
+  CREATE INDEX images_by_status ON images(status, folder_id, rel_path);
+  CREATE INDEX images_by_sha ON images(sha256);
+  CREATE INDEX images_duplicates ON images(duplicate_count, sha256) WHERE duplicate_count > 1;
+  CREATE TABLE jobs (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    state TEXT NOT NULL,
+    phase TEXT NOT NULL DEFAULT '',
+    done INTEGER NOT NULL DEFAULT 0,
+    total INTEGER,
+    rate REAL,
+    eta_seconds REAL,
+    failed_items INTEGER NOT NULL DEFAULT 0,
+    message TEXT,
+    error TEXT,
+    owner_pid INTEGER,
+    heartbeat_at INTEGER,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  );
+  CREATE INDEX jobs_by_state ON jobs(state);
+  CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export class NewerSchemaError extends Error {
+  constructor(found: number) {
+    super(
+      `This project was written by a newer selfguide (schema version ${found}; this build understands up to ` +
+        `${SCHEMA_VERSION}). Update selfguide to open it; the project was not changed.`,
+    );
+    this.name = 'NewerSchemaError';
+  }
+}
+
+export function schemaVersion(db: Database): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)');
+  const row = db.prepare('SELECT version FROM schema_version').get() as { version: number } | undefined;
+  return row?.version ?? 0;
+}
+
+/** Brings the schema up to date, one version per transaction; returns the version reached. */
+export function migrate(db: Database, migrations: readonly string[] = MIGRATIONS): number {
+  let version = schemaVersion(db);
+  if (version > migrations.length) throw new NewerSchemaError(version);
+  while (version < migrations.length) {
+    const sql = migrations[version] as string;
+    const next = version + 1;
+    transaction(db, () => {
+      db.exec(sql);
+      db.exec('DELETE FROM schema_version');
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(next);
+    });
+    version = next;
+  }
+  return version;
+}

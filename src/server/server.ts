@@ -1,0 +1,153 @@
+// `selfguide serve`: the API contract over HTTP (POST /api/<method>) and WebSocket (/events), the
+// built renderer, and image assets by id. Bound to loopback; every request needs the session token.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { AssetKind } from '../shared/api.ts';
+import { ApiFailure, type Service } from '../core/api/service.ts';
+import { readAsset } from '../core/library/assets.ts';
+import { TOKEN_COOKIE, isLoopbackHost, newToken, presentedToken, tokenMatches } from './auth.ts';
+import { staticFile } from './static-files.ts';
+
+export interface ServerOptions {
+  port?: number;
+  token?: string;
+  /** Folder of the built renderer; without it only the API is served. */
+  rendererDir?: string | null;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+const MAX_BODY_BYTES = 1 << 20;
+const STATUS: Record<ApiFailure['code'], number> = { bad_request: 400, not_found: 404, conflict: 409, internal: 500 };
+const CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+export async function startServer(service: Service, options: ServerOptions = {}): Promise<RunningServer> {
+  const token = options.token ?? newToken();
+  let port = 0;
+  const authorized = (request: IncomingMessage) => isLoopbackHost(request, port) && tokenMatches(presentedToken(request), token);
+
+  const server = createServer((request, response) => {
+    handle(request, response).catch((error: unknown) => sendJson(response, 500, { error: { code: 'internal', message: String(error) } }));
+  });
+  const sockets = new WebSocketServer({ noServer: true });
+  server.on('upgrade', (request, socket, head) => {
+    if (!authorized(request) || new URL(request.url ?? '/', 'http://x').pathname !== '/events') {
+      socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
+      return;
+    }
+    sockets.handleUpgrade(request, socket, head, (client) => sockets.emit('connection', client));
+  });
+  const broadcast = (event: unknown) => {
+    const text = JSON.stringify(event);
+    for (const client of sockets.clients) client.send(text);
+  };
+  service.runner.events.on('event', broadcast);
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (!authorized(request)) {
+      response.writeHead(401, { 'content-type': 'text/plain; charset=utf-8' });
+      response.end('selfguide: open the URL printed by `selfguide serve` (it carries the access token).\n');
+      return;
+    }
+    const url = new URL(request.url ?? '/', `http://${HOST}`);
+    if (url.searchParams.has('token')) {
+      // Remember the token in a cookie so images and reloads work without it in every URL.
+      response.setHeader('set-cookie', `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
+    }
+    if (url.pathname.startsWith('/api/')) return handleApi(url.pathname.slice(5), request, response);
+    if (url.pathname.startsWith('/files/')) return handleAsset(url.pathname, response);
+    if (request.method !== 'GET') return sendJson(response, 405, { error: { code: 'bad_request', message: 'GET only' } });
+    const file = options.rendererDir ? await staticFile(options.rendererDir, url.pathname) : null;
+    if (!file) {
+      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      response.end(options.rendererDir ? 'not found\n' : 'The renderer is not built; run `npm run build` first.\n');
+      return;
+    }
+    response.writeHead(200, { 'content-type': file.mime, 'content-security-policy': CSP, 'cache-control': 'no-cache' });
+    response.end(file.data);
+  }
+
+  async function handleApi(method: string, request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (request.method !== 'POST') return sendJson(response, 405, { error: { code: 'bad_request', message: 'POST only' } });
+    let input: unknown;
+    try {
+      input = JSON.parse((await readBody(request)) || '{}');
+    } catch (error) {
+      return sendJson(response, 400, { error: { code: 'bad_request', message: `Request body is not JSON: ${String(error)}` } });
+    }
+    try {
+      sendJson(response, 200, { result: await service.dispatch(method, input) });
+    } catch (error) {
+      const failure = error instanceof ApiFailure ? error : new ApiFailure('internal', String(error));
+      sendJson(response, STATUS[failure.code], { error: { code: failure.code, message: failure.message } });
+    }
+  }
+
+  async function handleAsset(pathname: string, response: ServerResponse): Promise<void> {
+    const [, , kindText, idText] = pathname.split('/');
+    const kind = AssetKind.safeParse(kindText);
+    const id = Number(idText);
+    const asset = kind.success && Number.isInteger(id) && id > 0 ? await readAsset(service.project, kind.data, id) : null;
+    if (!asset) {
+      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      response.end('no such image in this project\n');
+      return;
+    }
+    response.writeHead(200, { 'content-type': asset.mime, 'cache-control': 'private, max-age=3600' });
+    response.end(asset.data);
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, HOST, resolve);
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${HOST}:${port}/?token=${token}`,
+    port,
+    token,
+    async close() {
+      service.runner.events.off('event', broadcast);
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' });
+  response.end(JSON.stringify(body));
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error('request body too large'));
+        request.destroy();
+      } else chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', reject);
+  });
+}

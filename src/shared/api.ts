@@ -1,0 +1,68 @@
+// The one API contract between the renderer and the back end. Both transports (Electron IPC and
+// HTTP + WebSocket) dispatch through this table and validate every input and output with it.
+import { z } from 'zod';
+import { Folder, ImageDetail, ImageSummary, Job, LibraryCounts, LibraryFilterStatus, ProjectInfo } from './schemas.ts';
+
+const Id = z.object({ id: z.number().int().positive() });
+const Nothing = z.object({}).strict();
+
+export const LibraryQuery = z.object({
+  status: LibraryFilterStatus.default('all'),
+  folderId: z.number().int().positive().nullable().default(null),
+});
+export type LibraryQuery = z.infer<typeof LibraryQuery>;
+
+export const api = {
+  'project.info': { input: Nothing, output: ProjectInfo },
+  'folders.list': { input: Nothing, output: z.array(Folder) },
+  /** Registers a folder and starts scanning it; returns the scan job. */
+  'folders.add': { input: z.object({ path: z.string().min(1) }), output: Job },
+  /** Rescans every registered folder (only new or changed files are decoded). */
+  'library.rescan': { input: Nothing, output: Job },
+  'library.counts': { input: LibraryQuery.pick({ folderId: true }), output: LibraryCounts },
+  'images.list': {
+    input: LibraryQuery.extend({
+      offset: z.number().int().min(0),
+      limit: z.number().int().min(1).max(1000),
+    }),
+    output: z.object({ total: z.number().int(), items: z.array(ImageSummary) }),
+  },
+  'images.get': { input: Id, output: ImageDetail },
+  'jobs.list': { input: Nothing, output: z.array(Job) },
+  'jobs.cancel': { input: Id, output: Job },
+  'jobs.resume': { input: Id, output: Job },
+} as const;
+
+export type Api = typeof api;
+export type Method = keyof Api;
+export type Input<M extends Method> = z.input<Api[M]['input']>;
+export type Output<M extends Method> = z.infer<Api[M]['output']>;
+
+export const ApiEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('job'), job: Job }),
+  /** The set of images changed (a scan committed a batch): views should refetch. */
+  z.object({ type: z.literal('library.changed') }),
+]);
+export type ApiEvent = z.infer<typeof ApiEvent>;
+
+export function isMethod(name: string): name is Method {
+  return Object.hasOwn(api, name);
+}
+
+/** Error shape both transports return; `code` lets the UI react without parsing text. */
+export const ApiError = z.object({
+  code: z.enum(['bad_request', 'not_found', 'conflict', 'internal']),
+  message: z.string(),
+});
+export type ApiError = z.infer<typeof ApiError>;
+
+/** Client-side view of the API, implemented by the IPC bridge and by the HTTP client. */
+export interface SelfguideClient {
+  call<M extends Method>(method: M, input: Input<M>): Promise<Output<M>>;
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+  /** URL under which the renderer may load an image asset (thumbnail or preview) of a registered image. */
+  assetUrl(kind: AssetKind, imageId: number): string;
+}
+
+export const AssetKind = z.enum(['thumb', 'preview']);
+export type AssetKind = z.infer<typeof AssetKind>;
