@@ -1,0 +1,20 @@
+// What the Electron preload exposes to the renderer as `window.selfguide` (through contextBridge).
+// The HTTP transport offers the same calls through fetch and a WebSocket; see the renderer's api/.
+import type { ApiError, ApiEvent, AssetKind } from './api.ts';
+
+export type BridgeResponse = { ok: true; result: unknown } | { ok: false; error: ApiError };
+
+export interface SelfguideBridge {
+  invoke(method: string, input: unknown): Promise<BridgeResponse>;
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+}
+
+/** Custom protocol the Electron shell serves registered project images on. */
+export const ASSET_PROTOCOL = 'selfguide-asset';
+
+export function electronAssetUrl(kind: AssetKind, imageId: number): string {
+  return `${ASSET_PROTOCOL}://${kind}/${imageId}`;
+}
+
+/** IPC channel names. */
+export const IPC = { invoke: 'selfguide:invoke', event: 'selfguide:event' } as const;
