@@ -1,0 +1,13 @@
+// Hash history: the same build runs from a file or custom protocol (Electron) and behind `selfguide serve`.
+import { createRouter, createWebHashHistory } from 'vue-router';
+import JobsView from './views/JobsView.vue';
+import LibraryView from './views/LibraryView.vue';
+
+export const router = createRouter({
+  history: createWebHashHistory(),
+  routes: [
+    { path: '/', redirect: '/library' },
+    { path: '/library', name: 'library', component: LibraryView },
+    { path: '/jobs', name: 'jobs', component: JobsView },
+  ],
+});
