@@ -7,5 +7,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Two cores: integration tests spawn CLIs and decode images; keep the parallelism modest.
     maxWorkers: 2,
+    setupFiles: ['tests/support/setup.ts'],
   },
 });

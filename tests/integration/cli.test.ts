@@ -1,0 +1,88 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { pixels, writeBrokenFiles } from '../support/images.ts';
+import { selfguide, selfguideJson } from '../support/cli.ts';
+import { tempDir } from '../support/temp.ts';
+
+describe('selfguide CLI', () => {
+  const root = tempDir();
+  const photos = join(root, 'photos');
+  const project = join(root, 'project');
+
+  beforeAll(async () => {
+    mkdirSync(photos);
+    for (let i = 0; i < 5; i++) await pixels(40, 30, i).png().toFile(join(photos, `ok-${i}.png`));
+    await writeBrokenFiles(photos);
+  });
+
+  it('prints an overview and per-command help', () => {
+    const overview = selfguide(['--help']);
+    expect(overview.code).toBe(0);
+    for (const command of ['init', 'scan', 'status', 'serve', 'demo']) expect(overview.stdout).toContain(command);
+    const help = selfguide(['scan', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Exit codes');
+  });
+
+  it('fails with exit code 2 and the usage on bad arguments', () => {
+    expect(selfguide([]).code).toBe(2);
+    const unknown = selfguide(['frobnicate']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown command');
+    const badOption = selfguide(['status', '--no-such-option']);
+    expect(badOption.code).toBe(2);
+    expect(selfguide(['init']).code).toBe(2);
+  });
+
+  it('init creates a project, and says so in JSON', () => {
+    const created = selfguideJson<{ created: boolean; schemaVersion: number }>(['init', project]);
+    expect(created.code).toBe(0);
+    expect(created.json.created).toBe(true);
+    expect(selfguideJson<{ created: boolean }>(['init', project]).json.created).toBe(false);
+  });
+
+  it('exits 3 with advice when the folder is not a project', () => {
+    const result = selfguide(['status', '--project', join(root, 'not-a-project')]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain('selfguide init');
+  });
+
+  it('scans a folder and reports broken files without failing', () => {
+    const scan = selfguideJson<{ job: { state: string; failedItems: number }; counts: Record<string, number> }>([
+      'scan', '--project', project, photos,
+    ]);
+    expect(scan.code).toBe(0);
+    expect(scan.json.job.state).toBe('done');
+    expect(scan.json.counts).toMatchObject({ all: 9, ok: 5, broken: 4, missing: 0 });
+    expect(scan.json.job.failedItems).toBe(4);
+  });
+
+  it('status lists folders, counts and jobs', () => {
+    const status = selfguideJson<{ folders: { path: string; imageCount: number }[]; counts: { all: number }; jobs: { state: string }[] }>([
+      'status', '--project', project,
+    ]);
+    expect(status.code).toBe(0);
+    expect(status.json.folders).toHaveLength(1);
+    expect(status.json.folders[0]?.imageCount).toBe(9);
+    expect(status.json.jobs[0]?.state).toBe('done');
+    const human = selfguide(['status', '--project', project]);
+    expect(human.stdout).toContain('4 broken');
+  });
+
+  it('refuses a folder that does not exist with a clear message', () => {
+    writeFileSync(join(root, 'a-file'), 'x');
+    const result = selfguideJson<{ error: { message: string } }>(['scan', '--project', project, join(root, 'a-file')]);
+    expect(result.code).toBe(1);
+    expect(result.json.error.message).toContain('Not a folder');
+  });
+
+  it('runs the demo on the bundled sample', () => {
+    const demo = selfguideJson<{ counts: { ok: number; broken: number }; formats: { format: string; n: number }[] }>([
+      'demo', '--out', join(root, 'demo'),
+    ]);
+    expect(demo.code).toBe(0);
+    expect(demo.json.counts.ok).toBe(1000);
+    expect(demo.json.formats).toEqual([{ format: 'png', n: 1000 }]);
+  });
+});
