@@ -149,6 +149,16 @@ describe('library view', () => {
     await expect.poll(() => detail(page).count()).toBe(0);
   });
 
+  it('writes a screenshot of the library when asked', async () => {
+    if (process.env.SELFGUIDE_SCREENSHOTS !== '1') return;
+    await tab(page, 'All').click();
+    await tileFor(page, 'aurora.jpg').click();
+    await expect.poll(() => detailField(page, 'Dimensions').textContent()).toBe('320 × 240');
+    await thumbnailsSettled(page);
+    await detail(page).getByRole('img').evaluate((img: HTMLImageElement) => img.decode());
+    await page.screenshot({ path: new URL('../../docs/library.png', import.meta.url).pathname });
+  });
+
   it('scans an added folder and updates the counts and jobs live', async () => {
     const more = join(root, 'more');
     await writeManySmallPngs(more, 2);
@@ -190,16 +200,6 @@ describe('library view', () => {
     expect(socketStatus).toBe(401);
     // The same request with the token is served: the refusal is about the token alone.
     expect((await fetch(`${server.origin}/files/thumb/1`, { headers: { 'x-selfguide-token': server.token } })).status).toBe(200);
-  });
-
-  it('writes a screenshot of the library when asked', async () => {
-    if (process.env.SELFGUIDE_SCREENSHOTS !== '1') return;
-    await tab(page, 'All').click();
-    await tileFor(page, 'aurora.jpg').click();
-    await expect.poll(() => detailField(page, 'Dimensions').textContent()).toBe('320 × 240');
-    await thumbnailsSettled(page);
-    await detail(page).getByRole('img').evaluate((img: HTMLImageElement) => img.decode());
-    await page.screenshot({ path: new URL('../../docs/library.png', import.meta.url).pathname });
   });
 
   it('logged no errors or warnings in the page', () => {
