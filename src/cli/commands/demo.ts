@@ -5,7 +5,7 @@ import { addFolder } from '../../core/library/folders.ts';
 import { libraryCounts } from '../../core/library/queries.ts';
 import { createProject } from '../../core/project/project.ts';
 import type { Command } from '../command.ts';
-import { EXIT, formatDuration, printResult } from '../output.ts';
+import { formatDuration, printResult } from '../output.ts';
 import { followJob } from '../run-job-in-cli.ts';
 
 export const SAMPLE_DIR = fileURLToPath(new URL('../../../samples/fashion-mnist-1k', import.meta.url));
