@@ -6,6 +6,12 @@ const DEFAULTS = {
   maxPixels: 268_402_689,
   /** Longest side of cached thumbnails. */
   thumbnailSize: 256,
+  /** Feature-extractor model used when none is named (a registered model id). */
+  activeModel: null as string | null,
+  /** When true, selfguide never downloads anything (model downloads are refused). */
+  offline: false,
+  /** Extra pinned-download manifest (JSON file) besides the built-in one. */
+  modelManifest: null as string | null,
 };
 
 export type SettingKey = keyof typeof DEFAULTS;

@@ -52,6 +52,40 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_by_state ON jobs(state);
   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
+  // 2: feature-extractor models and the per-(image, model) index of features stored on disk.
+  `
+  CREATE TABLE models (
+    id TEXT PRIMARY KEY,
+    file TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    metadata TEXT NOT NULL,
+    added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  );
+  CREATE TABLE feature_files (
+    model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('cls', 'patches', 'keys')),
+    shape TEXT NOT NULL,
+    rows INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (model_id, kind)
+  );
+  CREATE TABLE image_features (
+    model_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    row INTEGER NOT NULL,
+    sha256 TEXT,
+    PRIMARY KEY (model_id, kind, image_id),
+    FOREIGN KEY (model_id, kind) REFERENCES feature_files(model_id, kind) ON DELETE CASCADE
+  );
+  CREATE TABLE feature_failures (
+    model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    error TEXT NOT NULL,
+    failed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (model_id, image_id)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
