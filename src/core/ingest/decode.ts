@@ -25,10 +25,7 @@ export class DecodeError extends Error {
 }
 
 export async function decodeImage(bytes: Buffer, options: DecodeOptions): Promise<DecodedImage> {
-  if (bytes.length === 0) throw new DecodeError('empty file (0 bytes)');
-  const format = sniffFormat(bytes);
-  if (!format) throw new DecodeError('not an image (unrecognised content)');
-  const source = await openPixels(bytes, format, options.maxPixels);
+  const { format, pixels: source } = await openImage(bytes, options.maxPixels);
   const meta = await source.metadata().catch((error: unknown) => {
     throw new DecodeError(`corrupt ${format} header: ${firstLine(error)}`);
   });
@@ -46,6 +43,14 @@ export async function decodeImage(bytes: Buffer, options: DecodeOptions): Promis
   } catch (error) {
     throw new DecodeError(`corrupt or truncated ${format}: ${firstLine(error)}`);
   }
+}
+
+/** Identifies a file's format and opens its pixels (EXIF orientation applied) as a sharp pipeline. */
+export async function openImage(bytes: Buffer, maxPixels: number): Promise<{ format: ImageFormat; pixels: Sharp }> {
+  if (bytes.length === 0) throw new DecodeError('empty file (0 bytes)');
+  const format = sniffFormat(bytes);
+  if (!format) throw new DecodeError('not an image (unrecognised content)');
+  return { format, pixels: await openPixels(bytes, format, maxPixels) };
 }
 
 /** Returns a sharp pipeline over the image's pixels; formats sharp lacks are decoded here first. */
@@ -89,6 +94,6 @@ function abgrToRgb(abgr: Uint8Array): Uint8Array {
   return rgb;
 }
 
-function firstLine(error: unknown): string {
+export function firstLine(error: unknown): string {
   return String(error instanceof Error ? error.message : error).split('\n')[0] ?? 'unknown error';
 }
