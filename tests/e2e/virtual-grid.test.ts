@@ -1,12 +1,12 @@
-// The grid with thousands of images: the DOM holds only what is in view, pages are fetched on demand,
-// and the very last image is reachable.
+// A folder of thousands of images added from the UI: its scan is followed, cancelled and resumed in the
+// Jobs view; then the grid holds only what is in view, fetches pages on demand, and reaches the last image.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from './support/browser.ts';
-import { type Served, makeProject, serve } from './support/cli.ts';
+import { type Served, selfguide, serve } from './support/cli.ts';
 import { writeManySmallPngs } from './support/images.ts';
 import { grid, shownCount, thumbnailsSettled, tileFor, tiles } from './support/page.ts';
 
@@ -23,7 +23,7 @@ describe('virtualized grid', () => {
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'selfguide-e2e-grid-'));
     names = await writeManySmallPngs(join(root, 'photos'), IMAGE_COUNT);
-    await makeProject(join(root, 'project'), join(root, 'photos'));
+    await selfguide('init', join(root, 'project'));
     server = await serve(join(root, 'project'));
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
@@ -40,8 +40,29 @@ describe('virtualized grid', () => {
     await rm(root, { recursive: true, force: true });
   });
 
+  it('follows, cancels and resumes the scan of an added folder', async () => {
+    await page.getByRole('textbox', { name: 'Folder path' }).fill(join(root, 'photos'));
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Jobs' }).click();
+    const row = page.getByRole('table', { name: 'Job list' }).locator('tbody tr').first();
+    await expect.poll(() => row.getAttribute('data-state')).toBe('running');
+    await expect.poll(() => row.textContent()).toMatch(/items\/s/);
+    expect(await page.getByRole('status', { name: 'Job activity' }).textContent()).toMatch(/scan \d/);
+
+    await row.getByRole('button', { name: /^Cancel job/ }).click();
+    await expect.poll(() => row.getAttribute('data-state')).toBe('cancelled');
+    const progress = Number(await row.getByRole('progressbar').getAttribute('aria-valuenow'));
+    expect(progress).toBeLessThan(100);
+
+    await row.getByRole('button', { name: /^Resume job/ }).click();
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 40_000 }).toBe('done');
+    expect(await row.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Library' }).click();
+  });
+
   it('renders only the tiles in view of thousands', async () => {
     await expect.poll(() => shownCount(page, 'All')).toBe(IMAGE_COUNT);
+    expect(await shownCount(page, 'OK')).toBe(IMAGE_COUNT);
     await tileFor(page, names[0]!).waitFor();
     const rendered = await tiles(page).count();
     expect(rendered).toBeGreaterThan(0);
