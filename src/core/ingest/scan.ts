@@ -1,35 +1,16 @@
 // The scan job: finds images under the project's folders, decodes and records new or changed ones,
 // marks vanished ones missing and groups identical files. A rescan of an unchanged folder decodes
 // nothing; an interrupted scan, run again, continues after the last committed batch.
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
 import type { JobContext } from '../jobs/job-context.ts';
 import { transaction } from '../store/database.ts';
-import { DecodeError, decodeImage } from './decode.ts';
-import {
-  type ImageRecord,
-  decodedTwin,
-  knownFiles,
-  markMissing,
-  refreshDuplicateCounts,
-  upsertImage,
-} from './image-records.ts';
-import { thumbnailPath, writeThumbnail } from './thumbnails.ts';
-import { findImages, reason, type FoundFile } from './walk.ts';
+import { decodedTwin, knownFiles, markMissing, refreshDuplicateCounts, upsertImage } from './image-records.ts';
+import { type WorkItem, ingestFile } from './ingest-file.ts';
+import { findImages } from './walk.ts';
 
 export interface ScanSpec {
   /** Folders to scan; empty means every folder of the project. */
   folderIds: number[];
-}
-
-interface WorkItem {
-  folderId: number;
-  root: string;
-  file: FoundFile;
-  knownId: number | null;
 }
 
 const COMMIT_EVERY_ITEMS = 200;
@@ -100,43 +81,6 @@ export async function runScan(context: JobContext): Promise<void> {
     context.libraryChanged();
   }
   context.progress({ phase: context.isCancelled() ? 'cancelled' : 'finished', message: summary(warnings) });
-}
-
-/** Reads a file once, hashes it and decodes it (unless an identical file was decoded already). */
-async function ingestFile(
-  item: WorkItem,
-  options: { maxPixels: number; thumbnailSize: number },
-  thumbsDir: string,
-  findTwin: (sha256: string) => ReturnType<typeof decodedTwin>,
-): Promise<ImageRecord | 'vanished'> {
-  const base = { folderId: item.folderId, relPath: item.file.relPath, bytes: item.file.bytes, mtimeMs: item.file.mtimeMs };
-  const empty = { sha256: null, format: null, width: null, height: null, orientation: null };
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(join(item.root, item.file.relPath));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'vanished';
-    return { ...base, ...empty, status: 'broken', error: `unreadable: ${reason(error)}` };
-  }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const twin = findTwin(sha256);
-  if (twin && existsSync(thumbnailPath(thumbsDir, sha256))) {
-    return { ...base, bytes: bytes.length, status: 'ok', error: null, sha256, ...twin };
-  }
-  let decoded: Awaited<ReturnType<typeof decodeImage>>;
-  try {
-    decoded = await decodeImage(bytes, options);
-  } catch (error) {
-    // Whatever the decoder says about this one file is recorded on it; the scan goes on.
-    const message = error instanceof DecodeError ? error.message : `cannot decode: ${String(error)}`;
-    return { ...base, ...empty, bytes: bytes.length, sha256, status: 'broken', error: message };
-  }
-  // A failure to write the cache (disk full, say) is the project's problem, not the image's: it fails the job.
-  await writeThumbnail(thumbsDir, sha256, decoded.thumbnail).catch((error: unknown) => {
-    throw new Error(`cannot write thumbnails in ${thumbsDir}: ${reason(error)}`);
-  });
-  const { format, width, height, orientation } = decoded;
-  return { ...base, bytes: bytes.length, status: 'ok', error: null, sha256, format, width, height, orientation };
 }
 
 async function forEachConcurrently<T>(
