@@ -9,6 +9,7 @@ import argparse
 import contextlib
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 import torch
@@ -29,6 +30,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input-size", type=int, default=d.input_size, help="global crop size (0: preset's)")
     parser.add_argument("--local-size", type=int, default=d.local_size, help="local crop size (0: ~half)")
     parser.add_argument("--local-crops", type=int, default=d.local_crops)
+    parser.add_argument("--global-scale", type=float, nargs=2, default=d.global_scale, metavar=("MIN", "MAX"),
+                        help="area fraction of the global crops")
+    parser.add_argument("--local-scale", type=float, nargs=2, default=d.local_scale, metavar=("MIN", "MAX"),
+                        help="area fraction of the local crops")
+    parser.add_argument("--teacher-temp", type=float, nargs=2, default=d.teacher_temp, metavar=("START", "END"),
+                        help="teacher temperature, warmed up linearly over 30%% of the run")
     parser.add_argument("--batch-size", type=int, default=d.batch_size)
     parser.add_argument("--steps", type=int, default=d.steps)
     parser.add_argument("--lr", type=float, default=d.lr)
@@ -39,6 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     parser.add_argument("--export", type=Path, help="ONNX path (default RUN_DIR/model.onnx; sidecar .json beside)")
     parser.add_argument("--model-id", help="id written into the sidecar (default ssl-ARCH-RUNDIR)")
+    parser.add_argument("--license", default="same terms as the training images", help="license string for the sidecar")
     parser.add_argument("--no-eval", action="store_true", help="skip k-NN / k-means evaluation (--fmnist only)")
 
 
@@ -49,7 +57,9 @@ def emit(event: dict) -> None:
 def config_from_args(args: argparse.Namespace) -> DINOConfig:
     return DINOConfig(
         arch=args.arch, input_size=args.input_size, local_size=args.local_size, local_crops=args.local_crops,
-        batch_size=args.batch_size, steps=args.steps, lr=args.lr, warmup_steps=args.warmup_steps,
+        global_scale=tuple(args.global_scale), local_scale=tuple(args.local_scale),
+        teacher_temp=tuple(args.teacher_temp), batch_size=args.batch_size, steps=args.steps, lr=args.lr,
+        warmup_steps=args.warmup_steps,
         out_dim=args.out_dim, seed=args.seed, checkpoint_every=args.checkpoint_every,
     )
 
@@ -86,11 +96,11 @@ def main(args: argparse.Namespace) -> int:
     cfg = trainer.cfg
     onnx_path = args.export or args.out / "model.onnx"
     model_id = args.model_id or f"ssl-{cfg.arch}-{args.out.name}"
-    source = {"kind": "selfguide ssl (DINO)", "run_dir": str(args.out), "data": "fashion-mnist train" if args.fmnist
-              else str(args.images), "steps": cfg.steps, "config": "config.json in run_dir"}
+    source = {"kind": "selfguide ssl (DINO)", "data": "fashion-mnist train" if args.fmnist else str(args.images),
+              "steps": cfg.steps, "config": asdict(cfg)}
     with contextlib.redirect_stdout(sys.stderr):  # the exporter prints progress; stdout is for JSON lines
         sidecar = export_onnx(trainer.teacher.backbone, onnx_path, model_id=model_id, arch=cfg.arch,
-                              mean=cfg.mean, std=cfg.std, source=source, license="same as the training images")
+                              mean=cfg.mean, std=cfg.std, source=source, license=args.license)
     emit({"event": "export", "onnx": str(onnx_path), "json": str(sidecar)})
 
     if args.fmnist and not args.no_eval:

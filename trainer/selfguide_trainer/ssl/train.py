@@ -28,6 +28,8 @@ class DINOConfig:
     input_size: int = 0          # global crop size; 0 = the preset's input_size
     local_size: int = 0          # local crop size; 0 = about half the global size, a multiple of the patch
     local_crops: int = 6
+    global_scale: tuple[float, float] = (0.4, 1.0)  # crop area fractions (DINO's --global/local_crops_scale)
+    local_scale: tuple[float, float] = (0.05, 0.4)
     batch_size: int = 128
     steps: int = 2000
     lr: float = 1e-3             # peak AdamW lr after warm-up (DINO: 5e-4 x batch/256 for 100+ epochs)
@@ -101,7 +103,8 @@ class DINOTrainer:
         self.teacher.requires_grad_(False)
         self.loss_fn = DINOLoss(cfg.out_dim, cfg.student_temp, cfg.center_momentum)
         self.optimizer = torch.optim.AdamW(_param_groups(self.student), lr=0.0)
-        self.crop_cfg = MultiCropConfig(cfg.input_size, cfg.local_size, cfg.local_crops, mean=cfg.mean, std=cfg.std)
+        self.crop_cfg = MultiCropConfig(cfg.input_size, cfg.local_size, cfg.local_crops, cfg.global_scale,
+                                        cfg.local_scale, mean=cfg.mean, std=cfg.std)
         self.step = 0
 
     # -- data -----------------------------------------------------------------------------------------------

@@ -45,7 +45,7 @@ def export_graph(model: VisionTransformer, onnx_path: Path) -> None:
 def build_sidecar(model: VisionTransformer, onnx_path: Path, *, model_id: str, arch: str, mean, std,
                   source: dict | str, license: str) -> dict:
     d, p = model.embed_dim, model.patch_size
-    n = f"(height/{p})*(width/{p})"
+    n = f"floor(height/{p})*floor(width/{p})"
     return {
         "schema_version": SIDECAR_SCHEMA_VERSION,
         "id": model_id,
