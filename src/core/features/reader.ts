@@ -1,0 +1,36 @@
+// Reads stored features back for a list of images (clustering, LOST, masks use this). Rows are read
+// straight from the .f16 file; nothing is kept in memory between calls.
+import type { FeatureKind } from '../../shared/models.ts';
+import type { Project } from '../project/project.ts';
+import { FeatureIndex } from './feature-index.ts';
+import { featureFilePath, readRows } from './feature-files.ts';
+
+export interface FeatureMatrix {
+  /** Shape of one image's features, e.g. [384] for cls or [196, 384] for patches. */
+  shape: number[];
+  /** imageIds.length × prod(shape) float32 values, row i for imageIds[i]; zeros where missing. */
+  data: Float32Array;
+  /** Whether imageIds[i] has features computed from its current content. */
+  found: boolean[];
+}
+
+export function readFeatures(project: Project, modelId: string, imageIds: readonly number[], kind: FeatureKind = 'cls'): FeatureMatrix {
+  const index = new FeatureIndex(project.db, modelId);
+  const shape = index.shape(kind);
+  if (!shape) throw new Error(`No ${kind} features stored for model "${modelId}". Run: selfguide features --model ${modelId}`);
+  const rowFloats = shape.reduce((a, b) => a * b, 1);
+  const rowOf = index.rows(kind, imageIds);
+  const present = imageIds.filter((id) => rowOf.has(id));
+  // Read in file order (sequential I/O), then place each row where the caller wants it.
+  const order = [...present].sort((a, b) => (rowOf.get(a) as number) - (rowOf.get(b) as number));
+  const rows = readRows(featureFilePath(project, modelId, kind), rowFloats, order.map((id) => rowOf.get(id) as number));
+  const position = new Map(order.map((id, i) => [id, i]));
+  const data = new Float32Array(imageIds.length * rowFloats);
+  const found = imageIds.map((id, i) => {
+    const at = position.get(id);
+    if (at === undefined) return false;
+    data.set(rows.subarray(at * rowFloats, (at + 1) * rowFloats), i * rowFloats);
+    return true;
+  });
+  return { shape, data, found };
+}

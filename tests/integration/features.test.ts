@@ -1,0 +1,145 @@
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runFeatures } from '../../src/core/features/extract-job.ts';
+import { featureFilePath } from '../../src/core/features/feature-files.ts';
+import { FeatureIndex } from '../../src/core/features/feature-index.ts';
+import { normalizationTable, preprocessInto } from '../../src/core/features/preprocess.ts';
+import { readFeatures } from '../../src/core/features/reader.ts';
+import { fromHalf, toHalf } from '../../src/core/features/float16.ts';
+import { JobRunner } from '../../src/core/jobs/job-runner.ts';
+import type { JobContext } from '../../src/core/jobs/job-context.ts';
+import { importModel } from '../../src/core/models/import-model.ts';
+import { createProject, type Project } from '../../src/core/project/project.ts';
+import type { ModelInfo } from '../../src/shared/models.ts';
+import { pixels } from '../support/images.ts';
+import { TINY_VIT } from '../support/models.ts';
+import { scanFolders } from '../support/scan.ts';
+import { tempDir } from '../support/temp.ts';
+
+const IMAGES = 14;
+
+/** What ONNX Runtime itself gives for one file, preprocessed on its own (batch of 1). */
+async function directCls(model: ModelInfo, file: string): Promise<Float32Array> {
+  const pre = model.preprocessing;
+  const tensor = new Float32Array(3 * pre.width * pre.height);
+  await preprocessInto(await readFile(file), pre, normalizationTable(pre), 1e9, tensor, 0);
+  const session = await ort.InferenceSession.create(TINY_VIT);
+  const { cls } = await session.run({ pixels: new ort.Tensor('float32', tensor, [1, 3, pre.height, pre.width]) });
+  await session.release();
+  return cls?.data as Float32Array;
+}
+
+function imageIds(project: Project): { id: number; path: string }[] {
+  return project.db
+    .prepare("SELECT i.id, f.path || '/' || i.rel_path AS path FROM images i JOIN folders f ON f.id = i.folder_id WHERE status = 'ok' ORDER BY i.id")
+    .all() as { id: number; path: string }[];
+}
+
+/** A job context that runs the handler in this thread and cancels after `batches` progress reports with done > 0. */
+function cancellingContext(project: Project, spec: unknown, batches: number): JobContext {
+  let reports = 0;
+  return {
+    jobId: 0,
+    project,
+    spec,
+    isCancelled: () => reports >= batches,
+    progress: (update) => {
+      if (update.done !== undefined && update.phase === undefined) reports++;
+    },
+    itemFailed: () => undefined,
+    libraryChanged: () => undefined,
+  };
+}
+
+describe('feature extraction', () => {
+  const root = tempDir();
+  const photos = join(root, 'photos');
+  let project: Project;
+  let model: ModelInfo;
+
+  beforeAll(async () => {
+    mkdirSync(photos);
+    for (let i = 0; i < IMAGES; i++) await pixels(40 + i * 7, 30 + i * 3, i + 1).png().toFile(join(photos, `img-${String(i).padStart(2, '0')}.png`));
+    project = createProject(join(root, 'project'));
+    await scanFolders(project, [photos]);
+    model = await importModel(project, { file: TINY_VIT });
+    // Corrupt after the scan: the scan saw a good file, extraction finds a truncated one.
+    const victim = join(photos, 'img-05.png');
+    const bytes = await readFile(victim);
+    writeFileSync(victim, bytes.subarray(0, Math.floor(bytes.length / 2)));
+  });
+
+  it('stores cls features equal (to float16 precision) to ONNX Runtime run directly, and records a corrupt image', async () => {
+    const runner = new JobRunner(project);
+    const job = await runner.waitFor(runner.submit('features', { modelId: model.id, batchSize: 4 }).id);
+    expect(job.state).toBe('done');
+    expect(job.done).toBe(IMAGES);
+    expect(job.failedItems).toBe(1);
+    expect(job.message).toContain('on cpu');
+
+    const images = imageIds(project);
+    const features = readFeatures(project, model.id, images.map((image) => image.id));
+    expect(features.shape).toEqual([64]);
+    expect(features.found.filter(Boolean)).toHaveLength(IMAGES - 1);
+    const failures = new FeatureIndex(project.db, model.id).failures();
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.error).toMatch(/png/i);
+    const corrupt = images.findIndex((image) => image.path.endsWith('img-05.png'));
+    expect(failures[0]?.imageId).toBe(images[corrupt]?.id);
+    expect(features.found[corrupt]).toBe(false);
+
+    expect(statSync(featureFilePath(project, model.id, 'cls')).size).toBe((IMAGES - 1) * 64 * 2);
+    for (const at of [0, 6, IMAGES - 1]) {
+      const direct = await directCls(model, images[at]?.path as string);
+      const stored = features.data.subarray(at * 64, (at + 1) * 64);
+      // Batched vs single inference may differ in the last float32 bits; float16 storage rounds to 11 bits.
+      direct.forEach((value, d) => expect(stored[d]).toBeCloseTo(fromHalf(toHalf(value)), 2));
+      const maxError = Math.max(...direct.map((value, d) => Math.abs((stored[d] as number) - value) / Math.max(1, Math.abs(value))));
+      expect(maxError).toBeLessThan(2e-3);
+    }
+  });
+
+  it('resumes after a cancel without recomputing, and ends with every image indexed once', async () => {
+    const resumed = createProject(join(root, 'resume'));
+    await scanFolders(resumed, [photos]);
+    const tiny = await importModel(resumed, { file: TINY_VIT });
+    const spec = { modelId: tiny.id, batchSize: 3, extraKinds: ['patches'] };
+    await runFeatures(cancellingContext(resumed, spec, 2));
+    const index = new FeatureIndex(resumed.db, tiny.id);
+    const afterCancel = resumed.db.prepare("SELECT count(*) AS n FROM image_features WHERE kind = 'cls'").get() as { n: number };
+    expect(afterCancel.n).toBeGreaterThan(0);
+    expect(afterCancel.n).toBeLessThan(IMAGES - 1);
+    const rowsBefore = index.rows('cls', imageIds(resumed).map((image) => image.id));
+
+    await runFeatures(cancellingContext(resumed, spec, Infinity));
+    const ids = imageIds(resumed).map((image) => image.id);
+    const rowsAfter = index.rows('cls', ids);
+    expect(rowsAfter.size).toBe(IMAGES - 1);
+    // Rows committed before the cancel were kept, not recomputed; every row number is used once.
+    for (const [id, row] of rowsBefore) expect(rowsAfter.get(id)).toBe(row);
+    expect(new Set(rowsAfter.values()).size).toBe(IMAGES - 1);
+    expect(index.nextRow('cls')).toBe(IMAGES - 1);
+
+    // The resumed project's features equal the uninterrupted run's, file by file (ids differ between
+    // projects; batches of 3 vs 4 may move a value by one float16 step).
+    const referenceImages = imageIds(project);
+    const byPath = (list: { id: number; path: string }[]) => list.map((image) => image.path).sort();
+    const ordered = (p: Project, id: string) => {
+      const images = imageIds(p).filter((image) => !image.path.endsWith('img-05.png'));
+      images.sort((a, b) => a.path.localeCompare(b.path));
+      return readFeatures(p, id, images.map((image) => image.id)).data;
+    };
+    expect(byPath(imageIds(resumed))).toEqual(byPath(referenceImages.filter((image) => !image.path.endsWith('img-05.png'))));
+    const reference = ordered(project, model.id);
+    const mine = ordered(resumed, tiny.id);
+    expect(mine.length).toBe(reference.length);
+    expect(Math.max(...mine.map((value, i) => Math.abs(value - (reference[i] as number))))).toBeLessThanOrEqual(4e-3);
+    const patches = readFeatures(resumed, tiny.id, ids, 'patches');
+    expect(patches.shape).toEqual([196, 64]);
+    expect(patches.found.filter(Boolean)).toHaveLength(IMAGES - 1);
+    resumed.close();
+  });
+});
