@@ -1,10 +1,14 @@
 // Job kinds and the functions that run them. Each handler must be resumable: run again after an
 // interruption, it continues from what it had committed.
 import type { JobContext } from './job-context.ts';
+import { runFeatures } from '../features/extract-job.ts';
 import { runScan } from '../ingest/scan.ts';
+import { runModelDownload } from '../models/download-job.ts';
 
 export type JobHandler = (context: JobContext) => Promise<void>;
 
 export const JOB_HANDLERS: Record<string, JobHandler> = {
   scan: runScan,
+  features: runFeatures,
+  'model-download': runModelDownload,
 };
