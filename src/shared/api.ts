@@ -1,6 +1,7 @@
 // The one API contract between the renderer and the back end. Both transports (Electron IPC and
 // HTTP + WebSocket) dispatch through this table and validate every input and output with it.
 import { z } from 'zod';
+import { AvailableModel, ModelId, ModelInfo, ProviderReport } from './models.ts';
 import { Folder, ImageDetail, ImageSummary, Job, LibraryCounts, LibraryFilterStatus, ProjectInfo } from './schemas.ts';
 
 const Id = z.object({ id: z.number().int().positive() });
@@ -31,6 +32,29 @@ export const api = {
   'jobs.list': { input: Nothing, output: z.array(Job) },
   'jobs.cancel': { input: Id, output: Job },
   'jobs.resume': { input: Id, output: Job },
+  'models.list': { input: Nothing, output: z.array(ModelInfo) },
+  /** Validates a local .onnx (and its sidecar) by opening a session, then registers a copy. */
+  'models.import': {
+    input: z.object({ path: z.string().min(1), sidecar: z.string().min(1).nullable().default(null), id: ModelId.nullable().default(null) }),
+    output: ModelInfo,
+  },
+  /** Models of the pinned download manifest. */
+  'models.available': { input: Nothing, output: z.array(AvailableModel) },
+  /** Starts downloading a manifest model (refused in offline mode); returns the job. */
+  'models.download': { input: z.object({ id: ModelId }), output: Job },
+  'models.setActive': { input: z.object({ id: ModelId }), output: ModelInfo },
+  /** The execution provider feature extraction uses, found by running a real session off the UI thread. */
+  'models.probe': { input: Nothing, output: ProviderReport },
+  /** Starts extracting features of every image lacking them (active model by default); returns the job. */
+  'features.start': {
+    input: z.object({
+      modelId: ModelId.nullable().default(null),
+      batchSize: z.number().int().min(1).max(1024).default(16),
+      withPatches: z.boolean().default(false),
+      withKeys: z.boolean().default(false),
+    }),
+    output: Job,
+  },
 } as const;
 
 export type Api = typeof api;

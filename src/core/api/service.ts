@@ -7,6 +7,13 @@ import { JobNotFoundError, JobStore } from '../jobs/job-store.ts';
 import { FolderError, addFolder } from '../library/folders.ts';
 import { getImage, libraryCounts, listFolders, listImages } from '../library/queries.ts';
 import type { Project } from '../project/project.ts';
+import { startFeatures } from '../features/start.ts';
+import { importModel } from '../models/import-model.ts';
+import { availableModels } from '../models/manifest.ts';
+import { ModelError } from '../models/onnx-session.ts';
+import { probeInWorker } from '../models/probe-in-worker.ts';
+import { ModelNotFoundError, ModelRegistry } from '../models/registry.ts';
+import { OfflineError } from '../models/download-model.ts';
 
 type ParsedInput<M extends Method> = z.infer<(typeof api)[M]['input']>;
 type Handlers = { [M in Method]: (input: ParsedInput<M>) => Promise<Output<M>> | Output<M> };
@@ -27,6 +34,8 @@ export interface Service {
 
 export function createService(project: Project, runner: JobRunner): Service {
   const jobs = new JobStore(project.db);
+  const models = new ModelRegistry(project);
+  let probe: ReturnType<typeof probeInWorker> | null = null;
   const handlers: Handlers = {
     'project.info': () => ({
       path: project.root,
@@ -47,6 +56,22 @@ export function createService(project: Project, runner: JobRunner): Service {
     'jobs.list': () => jobs.list(),
     'jobs.cancel': ({ id }) => runner.cancel(id),
     'jobs.resume': ({ id }) => runner.resume(id),
+    'models.list': () => models.list(),
+    'models.import': ({ path, sidecar, id }) => importModel(project, { file: path, sidecar, id }),
+    'models.available': () => availableModels(project),
+    'models.download': ({ id }) => {
+      if (project.settings.get('offline')) throw new OfflineError(`Offline mode is on: "${id}" was not downloaded.`);
+      return runner.submit('model-download', { id });
+    },
+    'models.setActive': ({ id }) => models.setActive(id),
+    'models.probe': () => {
+      probe ??= probeInWorker().catch((error: unknown) => {
+        probe = null;
+        throw error;
+      });
+      return probe;
+    },
+    'features.start': (input) => startFeatures(project, runner, input),
   };
 
   return {
@@ -70,5 +95,7 @@ function toFailure(error: unknown): ApiFailure {
   if (error instanceof JobNotFoundError) return new ApiFailure('not_found', error.message);
   if (error instanceof JobStateError) return new ApiFailure('conflict', error.message);
   if (error instanceof FolderError) return new ApiFailure('bad_request', error.message);
+  if (error instanceof ModelNotFoundError) return new ApiFailure('not_found', error.message);
+  if (error instanceof ModelError || error instanceof OfflineError) return new ApiFailure('bad_request', error.message);
   return new ApiFailure('internal', error instanceof Error ? error.message : String(error));
 }
