@@ -32,6 +32,8 @@ export function candidates(platform = process.platform, forced = process.env[PRO
 }
 
 export async function probeProviders(names: string[]): Promise<ProviderReport> {
+  // ORT logs a missing provider library to stderr itself; the failure is reported in the result instead.
+  ort.env.logLevel = 'fatal';
   const tried: ProviderReport['tried'] = [];
   for (const name of names) {
     const error = await probeOne(name);
@@ -44,7 +46,7 @@ export async function probeProviders(names: string[]): Promise<ProviderReport> {
 async function probeOne(name: string): Promise<string | null> {
   let session: ort.InferenceSession | null = null;
   try {
-    session = await ort.InferenceSession.create(PROBE_MODEL, { executionProviders: [name] });
+    session = await ort.InferenceSession.create(PROBE_MODEL, { executionProviders: [name], logSeverityLevel: 4 });
     const x = Float32Array.from({ length: 8 }, (_, i) => i + 1);
     const { y } = await session.run({ x: new ort.Tensor('float32', x, [1, 8]) });
     const out = y?.data as Float32Array | undefined;

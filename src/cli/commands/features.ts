@@ -1,0 +1,52 @@
+import { startFeatures } from '../../core/features/start.ts';
+import { JobRunner } from '../../core/jobs/job-runner.ts';
+import { ModelRegistry } from '../../core/models/registry.ts';
+import { openProject } from '../../core/project/project.ts';
+import { type Command, PROJECT_OPTION } from '../command.ts';
+import { UsageError, printResult } from '../output.ts';
+import { followJob } from '../run-job-in-cli.ts';
+
+export const featuresCommand: Command = {
+  name: 'features',
+  summary: 'extract self-supervised features of every image (resumable)',
+  usage: `selfguide features [--project DIR] [--model ID] [--batch N] [--with-patches] [--with-keys] [--quiet] [--json]
+
+Runs every ok image lacking features through the model (the active one unless --model) and stores
+them in features/<model>.cls.f16 (float16, one row per image), indexed in the project. Patch tokens
+and attention keys (N× larger) are stored only with --with-patches / --with-keys. Images already
+done are skipped; a corrupt image is recorded and skipped. Ctrl-C cancels; run again to resume.
+
+Exit codes: 0 done, 1 failed, 2 usage error, 3 project error, 130 cancelled.`,
+  options: {
+    ...PROJECT_OPTION,
+    model: { type: 'string' },
+    batch: { type: 'string', default: '16' },
+    'with-patches': { type: 'boolean', default: false },
+    'with-keys': { type: 'boolean', default: false },
+    quiet: { type: 'boolean', short: 'q', default: false },
+  },
+  async run({ values }) {
+    const batchSize = Number(values.batch);
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1024) throw new UsageError('--batch must be an integer from 1 to 1024');
+    const project = openProject(String(values.project));
+    try {
+      const registry = new ModelRegistry(project);
+      const { id } = registry.resolve(typeof values.model === 'string' ? values.model : null);
+      const runner = new JobRunner(project);
+      const job = startFeatures(project, runner, {
+        modelId: id,
+        batchSize,
+        withPatches: Boolean(values['with-patches']),
+        withKeys: Boolean(values['with-keys']),
+      });
+      const { job: final, exitCode } = await followJob(runner, job, Boolean(values.quiet || values.json));
+      const model = registry.get(id);
+      printResult(Boolean(values.json), { job: final, model }, () =>
+        [`Features ${final.state}: ${final.message ?? ''}`, final.error ? `Error: ${final.error}` : null].filter(Boolean).join('\n'),
+      );
+      return exitCode;
+    } finally {
+      project.close();
+    }
+  },
+};
