@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 
 from ..vit import PRESETS
-from .data import grey_to_rgb, load_fmnist, load_image_folder
+from .data import grey_to_rgb, load_fmnist, load_image_folder, resize_uint8
 from .train import CHECKPOINT, DINOConfig, DINOTrainer, load_trainer, write_config
 
 
@@ -66,7 +66,6 @@ def config_from_args(args: argparse.Namespace) -> DINOConfig:
 
 def load_images(args: argparse.Namespace, size: int) -> torch.Tensor:
     if args.fmnist:
-        from .data import resize_uint8
         return resize_uint8(grey_to_rgb(load_fmnist("train")[0]), size)
     images, skipped = load_image_folder(args.images, size)
     for path in skipped:

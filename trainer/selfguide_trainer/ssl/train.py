@@ -8,7 +8,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -45,7 +45,7 @@ class DINOConfig:
     hidden_dim: int = 512
     bottleneck_dim: int = 128
     clip_grad: float = 3.0
-    freeze_last_layer_steps: int = 0  # DINO freezes the last head layer for the first epoch
+    freeze_last_layer_steps: int = 0  # DINO freezes the last head layer for its first epoch; off for short runs
     seed: int = 0
     checkpoint_every: int = 200
     mean: tuple[float, float, float] = (0.485, 0.456, 0.406)
@@ -83,7 +83,6 @@ class StepStats:
     lr: float
     teacher_temp: float
     momentum: float
-    extras: dict = field(default_factory=dict)
 
 
 class DINOTrainer:
