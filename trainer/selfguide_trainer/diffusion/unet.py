@@ -91,9 +91,11 @@ class AttentionBlock(nn.Module):
     def forward(self, x: torch.Tensor, emb: torch.Tensor | None = None) -> torch.Tensor:
         b, c, h, w = x.shape
         qkv = self.qkv(self.norm(x).reshape(b, c, h * w))  # [B, 3C, N]
-        q, k, v = qkv.reshape(b, 3, self.num_heads, c // self.num_heads, h * w).permute(1, 0, 2, 4, 3)
-        out = F.scaled_dot_product_attention(q, k, v)  # [B, heads, N, C/heads]
-        out = out.permute(0, 1, 3, 2).reshape(b, c, h * w)
+        q, k, v = qkv.reshape(b, 3, self.num_heads, c // self.num_heads, h * w).unbind(1)  # [B, heads, C/heads, N]
+        # plain matmul–softmax (as ADM): on CPU it beats SDPA's math path and exports to ONNX as-is
+        scale = (c // self.num_heads) ** -0.25  # on q and k separately: cheaper than scaling the N×N logits
+        weights = torch.softmax(torch.einsum("bhcn,bhcm->bhnm", q * scale, k * scale), dim=-1)
+        out = torch.einsum("bhnm,bhcm->bhcn", weights, v).reshape(b, c, h * w)
         return x + self.proj(out).reshape(b, c, h, w)
 
 
