@@ -1,7 +1,7 @@
 // The 'features' job: every ok image of the project through the model, in batches, features written
 // to features/<model>.<kind>.f16 and indexed per (image, model). Decoding of batch k+1 runs while
 // batch k is inferred. Resumable: images already indexed for their current content are skipped.
-import * as ort from 'onnxruntime-node';
+import { ort } from '../models/runtime.ts';
 import { type FeatureKind, FeatureKind as FeatureKindSchema } from '../../shared/models.ts';
 import { z } from 'zod';
 import type { JobContext } from '../jobs/job-context.ts';

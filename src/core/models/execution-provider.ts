@@ -1,7 +1,7 @@
 // Chooses the execution provider by opening a real session on a tiny model with each candidate and
 // running it: a provider that is listed but whose libraries are missing fails here, not mid-job.
 // Call it inside the process that will run inference (a worker), never in the UI process.
-import * as ort from 'onnxruntime-node';
+import { ort } from './runtime.ts';
 import type { ProviderReport } from '../../shared/models.ts';
 import { firstLine } from '../ingest/decode.ts';
 import { PROBE_MODEL } from './probe-model.ts';
@@ -32,8 +32,6 @@ export function candidates(platform = process.platform, forced = process.env[PRO
 }
 
 export async function probeProviders(names: string[]): Promise<ProviderReport> {
-  // ORT logs a missing provider library to stderr itself; the failure is reported in the result instead.
-  ort.env.logLevel = 'fatal';
   const tried: ProviderReport['tried'] = [];
   for (const name of names) {
     const error = await probeOne(name);

@@ -1,6 +1,6 @@
 // Opens an encoder's ONNX Runtime session and checks it honours the contract of SPEC §1:
 // input `pixels` [B, 3, H, W] float32; outputs `cls` [B, D], `patches` [B, N, D], `keys` [B, N, Dk].
-import * as ort from 'onnxruntime-node';
+import { ort } from './runtime.ts';
 import type { ModelMetadata, Preprocessing } from '../../shared/models.ts';
 
 export const INPUT_NAME = 'pixels';
