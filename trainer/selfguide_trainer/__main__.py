@@ -12,6 +12,9 @@ COMMANDS: dict[str, str] = {
     "export-vit": "selfguide_trainer.vit.export_command",
     "ssl": "selfguide_trainer.ssl.command",
     "ssl-eval": "selfguide_trainer.ssl.eval_command",
+    "train": "selfguide_trainer.diffusion.commands.train",
+    "export": "selfguide_trainer.diffusion.commands.export",
+    "sample": "selfguide_trainer.diffusion.commands.sample",
 }
 
 

@@ -1,0 +1,1 @@
+"""CLI commands of the diffusion trainer: train, export, sample."""
