@@ -81,7 +81,7 @@ async function validate(file: string, facts: SidecarFacts | null, source: string
       embedDim,
       outputs,
       preprocessing,
-      source: facts?.source ?? source ?? `imported from ${file}`,
+      source: source ?? facts?.source ?? `imported from ${file}`,
       license: facts?.license ?? null,
     };
   } catch (error) {
