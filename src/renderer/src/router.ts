@@ -2,12 +2,14 @@
 import { createRouter, createWebHashHistory } from 'vue-router';
 import JobsView from './views/JobsView.vue';
 import LibraryView from './views/LibraryView.vue';
+import ModelsView from './views/ModelsView.vue';
 
 export const router = createRouter({
   history: createWebHashHistory(),
   routes: [
     { path: '/', redirect: '/library' },
     { path: '/library', name: 'library', component: LibraryView },
+    { path: '/models', name: 'models', component: ModelsView },
     { path: '/jobs', name: 'jobs', component: JobsView },
   ],
 });
