@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { clusterImages, oneHot } from '../../src/core/labels/image-clusters.ts';
 import { kmeans } from '../../src/core/labels/kmeans.ts';
 import { matrix, type Matrix } from '../../src/core/labels/matrix.ts';
 import { plantedClusters } from '../support/planted-clusters.ts';
@@ -111,5 +112,16 @@ describe('kmeans', () => {
 
   it('rejects a k larger than the data', async () => {
     await expect(kmeans(matrix(new Float32Array(6), 3, 2), { k: 4 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('clusterImages', () => {
+  it('clusters by direction (scale-free) and gives one-hot guidance', async () => {
+    // Two directions, each at very different lengths: normalized, they form two tight clusters.
+    const rows = [[1, 0.1], [50, 4], [0.2, 3], [0.1, 1], [9, 1], [1, 30]];
+    const x = matrix(Float32Array.from(rows.flat()), 6, 2);
+    const { assignment } = await clusterImages(x, { k: 2, seed: 4 });
+    expect(samePartition(assignment, [0, 0, 1, 1, 0, 1])).toBe(true);
+    expect(Array.from(oneHot(Int32Array.from([1, 0]), 3))).toEqual([0, 1, 0, 1, 0, 0]);
   });
 });
