@@ -16,16 +16,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 
 from .checkpoint import latest_checkpoint, load_checkpoint, rng_state, save_checkpoint, set_rng_state
-from .conditioning import drop_condition
 from .config import TrainConfig
 from .data.loader import ResumableSampler, make_loader
 from .data.source import build_datasets
 from .distributed import DistContext
 from .ema import EMA
+from .losses import diffusion_loss
 from .preview import preview_conditions, save_grid
 from .presets import unet_config
 from .progress import Progress
@@ -126,16 +125,7 @@ class Trainer:
         vector = batch["vector"].to(self.device) if self.cond.conditional else None
         layout = batch["layout"].to(self.device) if "layout" in batch else None
         g = step_generator(c.seed, self.step, self.ctx.rank, self.device)
-        t = torch.randint(0, self.diffusion.num_timesteps, (x0.shape[0],), generator=g, device=self.device)
-        noise = torch.randn(x0.shape, generator=g, device=self.device)
-        if vector is not None:
-            vector, layout, _ = drop_condition(vector, layout, c.cfg_drop, g)
-        x_t = self.diffusion.q_sample(x0, t, noise)
-        if c.channels_last:
-            x_t = x_t.contiguous(memory_format=torch.channels_last)
-        with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=c.precision == "bf16"):
-            eps = self.train_model(x_t, t.float(), vector, layout)
-        loss = F.mse_loss(eps.float(), noise)
+        loss = diffusion_loss(self.train_model, self.diffusion, x0, vector, layout, g, c.cfg_drop, c.precision, c.channels_last)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
