@@ -14,14 +14,15 @@ export function emptySums(k: number, d: number): ClusterSums {
 
 /** Adds every row of x to the sum of its assigned cluster. */
 export function accumulate(target: ClusterSums, x: Matrix, assignment: Int32Array): void {
-  const d = x.cols;
+  // Locals, not property reads, in the hot loop: V8 cannot hoist x.data past the typed-array stores.
+  const { data, rows, cols: d } = x;
   const { sums, counts } = target;
-  for (let i = 0; i < x.rows; i++) {
-    const cluster = assignment[i] as number;
+  for (let i = 0; i < rows; i++) {
+    const cluster = assignment[i]!;
     const row = i * d;
     const sum = cluster * d;
-    for (let j = 0; j < d; j++) sums[sum + j] = (sums[sum + j] as number) + (x.data[row + j] as number);
-    counts[cluster] = (counts[cluster] as number) + 1;
+    for (let j = 0; j < d; j++) sums[sum + j]! += data[row + j]!;
+    counts[cluster]!++;
   }
 }
 
