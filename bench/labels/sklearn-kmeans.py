@@ -1,0 +1,18 @@
+"""Baseline for bench-labels.ts: scikit-learn Lloyd k-means from given centroids on float32 data.
+Usage: python sklearn-kmeans.py X.f32 INIT.f32 N K D ITERATIONS  → one JSON line on stdout."""
+import json
+import sys
+import time
+
+import numpy as np
+from sklearn.cluster import KMeans
+
+x_path, init_path, n, k, d, iterations = sys.argv[1], sys.argv[2], *map(int, sys.argv[3:7])
+x = np.fromfile(x_path, dtype=np.float32).reshape(n, d)
+init = np.fromfile(init_path, dtype=np.float32).reshape(k, d)
+# Warm the OpenMP/BLAS thread pools on a small fit so the timed fit measures the algorithm alone.
+KMeans(k, init=init, n_init=1, max_iter=2, algorithm="lloyd").fit(x[: 4 * k])
+started = time.perf_counter()
+model = KMeans(k, init=init, n_init=1, max_iter=iterations, tol=0, algorithm="lloyd").fit(x)
+seconds = time.perf_counter() - started
+print(json.dumps({"seconds": seconds, "inertia": float(model.inertia_), "iterations": int(model.n_iter_)}))
