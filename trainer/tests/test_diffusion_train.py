@@ -71,11 +71,12 @@ def test_cli_errors_are_clear(tmp_path, capsys):
 
 def test_spatial_modes_train_from_a_manifest(tmp_path, capsys):
     rows = image_rows(tmp_path, 8, with_masks=3)
+    rows[5]["path"] = str(tmp_path / "vanished.png")  # skipped and counted, the run goes on
     for mode, header in (("box", {"num_clusters": 4}), ("mask", {"num_segments": 3})):
         manifest = write_manifest(tmp_path, mode, rows, **header)
         code, events = train(capsys, "--manifest", str(manifest), "--resolution", "16", "--batch", "4", "--steps", "3",
                              "--out", str(tmp_path / mode), "--preview-every", "3", "--preview-steps", "2", "--preview-count", "2")
-        assert code == 0 and events[-1]["event"] == "done"
+        assert code == 0 and events[-1]["event"] == "done" and events[-1]["skipped"] >= 1
         state = _final_state(tmp_path / mode)
         assert state["cond"]["layout_channels"] == (1 if mode == "box" else 3)
         assert state["model"]["input_blocks.0.0.weight"].shape[1] == 3 + state["cond"]["layout_channels"]

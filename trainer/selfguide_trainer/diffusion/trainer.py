@@ -72,7 +72,8 @@ class Trainer:
                                            weight_decay=config.weight_decay, foreach=True)
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, warmup_factor(config.warmup))
         self.step, self.epoch, self.batch_in_epoch = 0, 0, 0
-        self.best_val, self.skipped = math.inf, 0
+        self.best_val, self.skipped = math.inf, 0  # skipped: bad images seen by this rank
+        self.skipped_all_ranks = 0  # summed over ranks at each checkpoint
         self.validation = ValidationSet(val_set, config.val_images, config.seed, self.diffusion.num_timesteps) if ctx.is_main else None
         if resume:
             self._resume()
@@ -104,18 +105,19 @@ class Trainer:
         self.scheduler.load_state_dict(state["scheduler"])
         self.step, self.epoch, self.batch_in_epoch = state["step"], state["data"]["epoch"], state["data"]["batch_in_epoch"]
         self.best_val = state["best_val"]
-        self.skipped = state["skipped"] if self.ctx.is_main else 0
+        self.skipped = state["skipped"] if self.ctx.is_main else 0  # the saved count is the sum over ranks
+        self.skipped_all_ranks = state["skipped"]
         set_rng_state(state["rng"])
         log.info("resumed from %s at step %d (epoch %d, batch %d)", path, self.step, self.epoch, self.batch_in_epoch)
 
-    def state_dict(self) -> dict:
+    def state_dict(self, skipped_all_ranks: int) -> dict:
         return {
             "format": "selfguide-checkpoint", "version": 1,
             "step": self.step, "data": {"epoch": self.epoch, "batch_in_epoch": self.batch_in_epoch},
             "config": self.config.to_dict(), "unet_config": self.unet_config.to_dict(), "cond": self.cond.to_dict(),
             "model": self.model.state_dict(), "ema": self.ema.state_dict(),
             "optimizer": self.optimizer.state_dict(), "scheduler": self.scheduler.state_dict(),
-            "best_val": self.best_val, "skipped": self.skipped, "rng": rng_state(),
+            "best_val": self.best_val, "skipped": skipped_all_ranks, "rng": rng_state(),
         }
 
     # ---- one optimisation step --------------------------------------------------------------------------
@@ -146,11 +148,11 @@ class Trainer:
             path = save_grid(images, self.run_dir / "previews" / f"step_{self.step:08d}_w{w:g}.png")
             self.progress.emit("preview", path=str(path), step=self.step, w=w, guidance="imagen")
 
-    def write_checkpoint(self) -> None:
+    def write_checkpoint(self, skipped_all_ranks: int) -> None:
         val = self.validation.loss(self.ema.model, self.diffusion, self.device, self.cond.conditional)
         is_best = val < self.best_val
         self.best_val = min(self.best_val, val)
-        path = save_checkpoint(self.state_dict(), self.checkpoint_dir, self.step, self.config.keep_last, is_best)
+        path = save_checkpoint(self.state_dict(skipped_all_ranks), self.checkpoint_dir, self.step, self.config.keep_last, is_best)
         self.progress.emit("val", step=self.step, loss=val, best=is_best)
         self.progress.emit("checkpoint", path=str(path), step=self.step, best=is_best)
 
@@ -194,8 +196,9 @@ class Trainer:
                 if self.ctx.is_main and c.preview_every > 0 and (self.step % c.preview_every == 0 or self.step == c.steps):
                     self.write_previews()
                 if self.step % c.checkpoint_every == 0 or self.step == c.steps or self.stop_requested:
+                    self.skipped_all_ranks = int(self._global_sum(self.skipped)[0])  # collective: every rank takes part
                     if self.ctx.is_main:
-                        self.write_checkpoint()
+                        self.write_checkpoint(self.skipped_all_ranks)
                     self.ctx.barrier()
                     window_start = time.perf_counter()  # side work is not training throughput
                 if self.step >= c.steps or self.stop_requested:

@@ -114,7 +114,7 @@ def main(args: argparse.Namespace) -> int:
         return report_user_error(e, progress)
     try:
         outcome = trainer.run()
-        progress.emit(outcome, step=trainer.step, skipped=trainer.skipped, best_val=trainer.best_val,
+        progress.emit(outcome, step=trainer.step, skipped=trainer.skipped_all_ranks, best_val=trainer.best_val,
                       checkpoints=str(args.out / "checkpoints"))
         return 0
     except Exception as e:  # noqa: BLE001 - the app must always get an error event
