@@ -92,6 +92,14 @@ describe('feature extraction', () => {
     expect(features.found[corrupt]).toBe(false);
 
     expect(statSync(featureFilePath(project, model.id, 'cls')).size).toBe((IMAGES - 1) * 64 * 2);
+    // Any order of ids reads the same rows; features of content that changed since are not served.
+    const reversed = readFeatures(project, model.id, images.map((image) => image.id).reverse());
+    expect(reversed.data.subarray(0, 64)).toEqual(features.data.subarray((IMAGES - 1) * 64));
+    const first = images[0]?.id as number;
+    const sha = (project.db.prepare('SELECT sha256 FROM images WHERE id = ?').get(first) as { sha256: string }).sha256;
+    project.db.prepare("UPDATE images SET sha256 = 'changed' WHERE id = ?").run(first);
+    expect(readFeatures(project, model.id, [first]).found).toEqual([false]);
+    project.db.prepare('UPDATE images SET sha256 = ? WHERE id = ?').run(sha, first);
     for (const at of [0, 6, 7, IMAGES - 1].filter((i) => i !== corrupt)) {
       const direct = await directCls(model, images[at]?.path as string);
       const stored = features.data.subarray(at * 64, (at + 1) * 64);

@@ -34,7 +34,8 @@ export async function runFeatures(context: JobContext): Promise<void> {
   let done = total - index.countPending(kinds);
   context.progress({ phase: 'probing execution providers', done, total, message: null });
   const { provider } = await chooseExecutionProvider();
-  const session = await RecoveringSession.create(() => openSession(registry.filePath(model.id), provider));
+  // Decoding of the next batch shares the cores with inference: ORT must not busy-wait on them.
+  const session = await RecoveringSession.create(() => openSession(registry.filePath(model.id), provider, { spinning: false }));
   const writers = new Map(kinds.map((kind) => [kind, new FeatureFileWriter(featureFilePath(project, model.id, kind), size(model.outputs[kind]))]));
   const decoder = new BatchDecoder(model.preprocessing, spec.batchSize, project.settings.get('maxPixels'));
   const { width, height } = model.preprocessing;

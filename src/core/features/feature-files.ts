@@ -39,19 +39,29 @@ export class FeatureFileWriter {
   }
 }
 
+/** Rows read with one system call at most (consecutive rows are read together). */
+const MAX_READ_BYTES = 4 << 20;
+
 /** Reads the given rows (in the order given) into one float32 matrix. */
 export function readRows(path: string, rowFloats: number, rows: readonly number[]): Float32Array {
   const out = new Float32Array(rows.length * rowFloats);
   if (rows.length === 0) return out;
   const rowBytes = rowFloats * BYTES_PER_VALUE;
-  const buffer = Buffer.allocUnsafe(rowBytes);
+  const perRead = Math.max(1, Math.floor(MAX_READ_BYTES / rowBytes));
+  const buffer = Buffer.allocUnsafe(Math.min(perRead, rows.length) * rowBytes);
   const fd = openSync(path, 'r');
   try {
-    rows.forEach((row, i) => {
-      const read = readSync(fd, buffer, 0, rowBytes, row * rowBytes);
-      if (read !== rowBytes) throw new Error(`${path} is shorter than its index says (row ${row})`);
-      decodeHalf(buffer, out.subarray(i * rowFloats, (i + 1) * rowFloats));
-    });
+    for (let i = 0; i < rows.length; ) {
+      // A run of consecutive row numbers (the common case when reading in file order) is one read.
+      let n = 1;
+      while (n < perRead && i + n < rows.length && rows[i + n] === (rows[i] as number) + n) n++;
+      const bytes = n * rowBytes;
+      if (readSync(fd, buffer, 0, bytes, (rows[i] as number) * rowBytes) !== bytes) {
+        throw new Error(`${path} is shorter than its index says (rows ${rows[i]}…${(rows[i] as number) + n - 1})`);
+      }
+      decodeHalf(buffer.subarray(0, bytes), out.subarray(i * rowFloats, (i + n) * rowFloats));
+      i += n;
+    }
   } finally {
     closeSync(fd);
   }

@@ -10,10 +10,19 @@ export class ModelError extends Error {
   override name = 'ModelError';
 }
 
-export async function openSession(file: string | Uint8Array, provider: string): Promise<ort.InferenceSession> {
+export interface SessionTuning {
+  /**
+   * Whether ORT's intra-op threads busy-wait between operators (its default). Off when other work
+   * (decoding the next batch) must share the cores: spinning threads would take its CPU time.
+   */
+  spinning?: boolean;
+}
+
+export async function openSession(file: string | Uint8Array, provider: string, tuning: SessionTuning = {}): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(file as string, {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
+    ...(tuning.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
   });
 }
 
