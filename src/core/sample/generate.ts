@@ -1,0 +1,41 @@
+// One call from a loaded model to samples: seeded (or given) noise, the model's schedule, guidance and a
+// sampler. What a job, the CLI and the parity test use; the pieces stay usable on their own.
+import { ddimSchedule, alphasCumprod, linearSqrtBetas } from './schedule.ts';
+import type { DiffusionModel } from './diffusion-model.ts';
+import { type Condition, guidedEps } from './guidance.ts';
+import type { GuidanceForm } from './model-spec.ts';
+import { gaussianNoise } from './noise.ts';
+import { sampleDdim } from './ddim.ts';
+import { sampleDpmSolver2M } from './dpm-solver.ts';
+import type { Sampler, SamplerHooks } from './sampler.ts';
+
+export const SAMPLERS = { ddim: sampleDdim, 'dpmpp-2m': sampleDpmSolver2M } satisfies Record<string, Sampler>;
+export type SamplerName = keyof typeof SAMPLERS;
+
+export interface GenerateOptions {
+  count: number;
+  steps: number;
+  /** guidance weight in `form`'s convention */
+  w: number;
+  form?: GuidanceForm;
+  sampler?: SamplerName;
+  /** seed of the initial noise (see noise.ts); ignored when `noise` is given */
+  seed?: number;
+  /** explicit x_T [count, C, H, W] */
+  noise?: Float32Array;
+  /** required for conditional models */
+  condition?: Condition | null;
+  hooks?: SamplerHooks;
+}
+
+/** Returns `count` images [count, C, H, W] in [−1, 1]. */
+export async function generate(model: DiffusionModel, options: GenerateOptions): Promise<Float32Array> {
+  const { count, steps, w, form = 'imagen', sampler = 'ddim', seed = 0, condition = null, hooks } = options;
+  const noise = options.noise ?? gaussianNoise(seed, count * model.imageSize);
+  if (noise.length !== count * model.imageSize) {
+    throw new RangeError(`noise has ${noise.length} values; ${count} images need ${count * model.imageSize}`);
+  }
+  const { num_timesteps, beta_start, beta_end } = model.spec.schedule;
+  const schedule = ddimSchedule(alphasCumprod(linearSqrtBetas(num_timesteps, beta_start, beta_end)), steps);
+  return SAMPLERS[sampler](guidedEps(model, count, condition, w, form), noise, schedule, hooks);
+}
