@@ -30,8 +30,10 @@ export async function samplesToPngs(samples: Float32Array, shape: ImageShape): P
   }
   if (channels !== 1 && channels !== 3) throw new RangeError(`PNG output needs 1 or 3 channels, got ${channels}`);
   return Promise.all(
-    Array.from({ length: batch }, (_, i) =>
-      sharp(toInterleavedBytes(samples, shape, i), { raw: { width, height, channels } }).png().toBuffer(),
-    ),
+    Array.from({ length: batch }, (_, i) => {
+      const image = sharp(toInterleavedBytes(samples, shape, i), { raw: { width, height, channels } });
+      // without it, sharp writes one-channel input as an RGB PNG
+      return (channels === 1 ? image.toColourspace('b-w') : image).png().toBuffer();
+    }),
   );
 }

@@ -17,10 +17,13 @@ export function alphasCumprod(betas: Float64Array): Float64Array {
   return out;
 }
 
-/** LDM uniform spacing, ascending: τ_i = i·c + 1 with c = T // S, i = 0 … S−1. */
+/**
+ * LDM uniform spacing, ascending: τ_i = i·c + 1 with c = T // S, i = 0 … S−1. At most T − 1 steps:
+ * S = T would put the last timestep at T, past the end of the schedule.
+ */
 export function ddimTimesteps(steps: number, numTimesteps: number): number[] {
-  if (!Number.isInteger(steps) || steps < 1 || steps > numTimesteps) {
-    throw new RangeError(`steps must be an integer in [1, ${numTimesteps}], got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 1 || steps > numTimesteps - 1) {
+    throw new RangeError(`steps must be an integer in [1, ${numTimesteps - 1}], got ${steps}`);
   }
   const c = Math.floor(numTimesteps / steps);
   return Array.from({ length: steps }, (_, i) => i * c + 1);
