@@ -65,6 +65,13 @@ describe('sampler parity with the trainer', () => {
     expect(maxAbsDiff(unconditional!, guided!)).toBeGreaterThan(0.1);
   });
 
+  it('a seed gives the same images every time, another seed other images', async () => {
+    const sample = (seed: number) => generate(model, { count: CLASSES.length, steps: 3, w: 2, seed, condition: { vector } });
+    const [a, b, c] = await Promise.all([sample(5), sample(5), sample(6)]);
+    expect(a).toEqual(b);
+    expect(maxAbsDiff(a!, c!)).toBeGreaterThan(0.1);
+  });
+
   it('DPM-Solver++(2M) runs on the same model and stays in [−1, 1]', async () => {
     const out = await generate(model, { count: CLASSES.length, steps: STEPS, w: 2, noise, condition: { vector }, sampler: 'dpmpp-2m' });
     expect(out.length).toBe(noise.length);
