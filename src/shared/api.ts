@@ -69,10 +69,6 @@ export const ApiEvent = z.discriminatedUnion('type', [
 ]);
 export type ApiEvent = z.infer<typeof ApiEvent>;
 
-export function isMethod(name: string): name is Method {
-  return Object.hasOwn(api, name);
-}
-
 /** Error shape both transports return; `code` lets the UI react without parsing text. */
 export const ApiError = z.object({
   code: z.enum(['bad_request', 'not_found', 'conflict', 'internal']),
