@@ -1,13 +1,13 @@
 // One call from a loaded model to samples: seeded (or given) noise, the model's schedule, guidance and a
 // sampler. What a job, the CLI and the parity test use; the pieces stay usable on their own.
-import { ddimSchedule, alphasCumprod, linearSqrtBetas } from './schedule.ts';
+import { sampleDdim } from './ddim.ts';
 import type { DiffusionModel } from './diffusion-model.ts';
+import { sampleDpmSolver2M } from './dpm-solver.ts';
 import { type Condition, guidedEps } from './guidance.ts';
 import type { GuidanceForm } from './model-spec.ts';
 import { gaussianNoise } from './noise.ts';
-import { sampleDdim } from './ddim.ts';
-import { sampleDpmSolver2M } from './dpm-solver.ts';
 import type { Sampler, SamplerHooks } from './sampler.ts';
+import { alphasCumprod, ddimSchedule, linearSqrtBetas } from './schedule.ts';
 
 export const SAMPLERS = { ddim: sampleDdim, 'dpmpp-2m': sampleDpmSolver2M } satisfies Record<string, Sampler>;
 export type SamplerName = keyof typeof SAMPLERS;

@@ -28,10 +28,9 @@ export function neededBranches(w: number, form: GuidanceForm): { uncond: boolean
 
 type EpsNetwork = Pick<DiffusionModel, 'predictEps' | 'conditional'>;
 
-export function guidedEps(model: EpsNetwork, batch: number, condition: Condition | null, w: number, form: GuidanceForm = 'imagen'): EpsModel {
+export function guidedEps(model: EpsNetwork, batch: number, cond: Condition | null, w: number, form: GuidanceForm = 'imagen'): EpsModel {
   if (!model.conditional) return (x, t) => model.predictEps({ batch, x, t });
-  if (!condition) throw new RangeError('a conditional model needs a condition (an all-zero one is the null condition)');
-  const cond = condition;
+  if (!cond) throw new RangeError('a conditional model needs a condition (an all-zero one is the null condition)');
   const nul: Condition = {
     vector: new Float32Array(cond.vector.length),
     ...(cond.layout ? { layout: new Float32Array(cond.layout.length) } : {}),
