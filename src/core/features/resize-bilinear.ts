@@ -2,6 +2,7 @@
 // triangle filter widened by the scale when shrinking (antialiasing), pixel centres aligned, 22-bit
 // fixed-point weights, horizontal pass then vertical, each rounded to 8 bits. DINO's reference
 // pipeline (torchvision Resize on PIL images) resizes this way; libvips' linear kernel does not.
+// Weights are non-negative and sum to 2^22, so every sum fits in an int32: the loops use int math.
 
 const PRECISION_BITS = 22;
 const ONE = 2 ** PRECISION_BITS;
@@ -13,7 +14,7 @@ interface Coefficients {
   /** Number of taps per output index. */
   taps: Int32Array;
   /** `width` fixed-point weights per output index. */
-  weights: Float64Array;
+  weights: Int32Array;
   width: number;
 }
 
@@ -25,7 +26,7 @@ function coefficients(inSize: number, outSize: number): Coefficients {
   const width = Math.ceil(support) * 2 + 1;
   const start = new Int32Array(outSize);
   const taps = new Int32Array(outSize);
-  const weights = new Float64Array(outSize * width);
+  const weights = new Int32Array(outSize * width);
   const k = new Float64Array(width);
   for (let xx = 0; xx < outSize; xx++) {
     const center = (xx + 0.5) * scale;
@@ -48,8 +49,8 @@ function coefficients(inSize: number, outSize: number): Coefficients {
 }
 
 function clip8(sum: number): number {
-  const value = Math.floor(sum / ONE);
-  return value < 0 ? 0 : value > 255 ? 255 : value;
+  const value = sum >> PRECISION_BITS;
+  return value > 255 ? 255 : value;
 }
 
 /** Resizes packed RGB (3 bytes per pixel) from inW×inH to outW×outH. */
@@ -66,9 +67,9 @@ export function resizeBilinearRgb(input: Uint8Array, inW: number, inH: number, o
         const base = x * c.width;
         for (let t = 0, at = row + (c.start[x] as number) * 3; t < (c.taps[x] as number); t++, at += 3) {
           const w = c.weights[base + t] as number;
-          r += (pixels[at] as number) * w;
-          g += (pixels[at + 1] as number) * w;
-          b += (pixels[at + 2] as number) * w;
+          r = (r + Math.imul(pixels[at] as number, w)) | 0;
+          g = (g + Math.imul(pixels[at + 1] as number, w)) | 0;
+          b = (b + Math.imul(pixels[at + 2] as number, w)) | 0;
         }
         const o = (y * outW + x) * 3;
         out[o] = clip8(r);
@@ -83,15 +84,16 @@ export function resizeBilinearRgb(input: Uint8Array, inW: number, inH: number, o
   const c = coefficients(inH, outH);
   const out = new Uint8Array(width * outH * 3);
   const stride = width * 3;
+  // Whole input rows are accumulated into one output row: sequential memory access.
+  const sums = new Int32Array(stride);
   for (let y = 0; y < outH; y++) {
-    const base = y * c.width;
-    const first = (c.start[y] as number) * stride;
-    const taps = c.taps[y] as number;
-    for (let i = 0; i < stride; i++) {
-      let sum = HALF;
-      for (let t = 0, at = first + i; t < taps; t++, at += stride) sum += (pixels[at] as number) * (c.weights[base + t] as number);
-      out[y * stride + i] = clip8(sum);
+    sums.fill(HALF);
+    for (let t = 0; t < (c.taps[y] as number); t++) {
+      const w = c.weights[y * c.width + t] as number;
+      const row = ((c.start[y] as number) + t) * stride;
+      for (let i = 0; i < stride; i++) sums[i] = ((sums[i] as number) + Math.imul(pixels[row + i] as number, w)) | 0;
     }
+    for (let i = 0; i < stride; i++) out[y * stride + i] = clip8(sums[i] as number);
   }
   return out;
 }
