@@ -12,6 +12,7 @@ export default defineConfig({
         input: {
           index: resolve('src/main/index.ts'),
           'job-worker': resolve('src/core/jobs/job-worker.ts'),
+          'probe-worker': resolve('src/core/models/probe-worker.ts'),
         },
       },
     },
