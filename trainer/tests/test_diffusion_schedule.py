@@ -1,5 +1,6 @@
 import math
 
+import pytest
 import torch
 
 from selfguide_trainer.diffusion.sampler import ddim_timesteps
@@ -37,3 +38,9 @@ def test_ddim_timesteps_follow_ldm_uniform_spacing():
     assert ddim_timesteps(50) == list(range(1, 1000, 20))
     assert ddim_timesteps(250)[:3] == [1, 5, 9] and ddim_timesteps(250)[-1] == 997
     assert ddim_timesteps(1) == [1]
+
+
+def test_ddim_timesteps_never_index_past_the_schedule():
+    assert ddim_timesteps(999)[-1] == 999
+    with pytest.raises(ValueError, match="steps must be in"):
+        ddim_timesteps(1000)

@@ -18,9 +18,12 @@ from .schedule import Diffusion
 
 
 def ddim_timesteps(num_steps: int, num_timesteps: int = 1000) -> list[int]:
-    """LDM uniform spacing, ascending: [1, 1+c, 1+2c, ...] with c = T // S."""
-    if not 1 <= num_steps <= num_timesteps:
-        raise ValueError(f"steps must be in [1, {num_timesteps}], got {num_steps}")
+    """LDM uniform spacing, ascending: [1, 1+c, 1+2c, ...] with c = T // S.
+
+    The +1 offset means S = T would reach t = T, past the schedule's last index, so S < T.
+    """
+    if not 1 <= num_steps <= num_timesteps - 1:
+        raise ValueError(f"steps must be in [1, {num_timesteps - 1}], got {num_steps}")
     c = num_timesteps // num_steps
     return [i * c + 1 for i in range(num_steps)]
 
