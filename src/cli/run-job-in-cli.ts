@@ -7,7 +7,7 @@ import { EXIT, progressLine } from './output.ts';
 
 export async function followJob(runner: JobRunner, job: Job, quiet: boolean): Promise<{ job: Job; exitCode: number }> {
   const live = !quiet && process.stderr.isTTY;
-  let lastPrinted = 0;
+  let lastPrinted = Date.now(); // a short job prints nothing on a non-terminal
   const onEvent = (event: ApiEvent) => {
     if (event.type !== 'job' || event.job.id !== job.id || quiet) return;
     const now = Date.now();

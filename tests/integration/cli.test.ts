@@ -77,12 +77,13 @@ describe('selfguide CLI', () => {
     expect(result.json.error.message).toContain('Not a folder');
   });
 
-  it('runs the demo on the bundled sample', () => {
-    const demo = selfguideJson<{ counts: { ok: number; broken: number }; formats: { format: string; n: number }[] }>([
+  it('runs the demo on the bundled sample: ingest, then features from the bundled encoder', () => {
+    const demo = selfguideJson<{ counts: { ok: number; broken: number }; steps: { name: string; job: { state: string; message: string } }[] }>([
       'demo', '--out', join(root, 'demo'),
     ]);
     expect(demo.code).toBe(0);
-    expect(demo.json.counts.ok).toBe(1000);
-    expect(demo.json.formats).toEqual([{ format: 'png', n: 1000 }]);
+    expect(demo.json.counts).toMatchObject({ ok: 1000, broken: 0 });
+    expect(demo.json.steps.map((step) => [step.name, step.job.state])).toEqual([['scan', 'done'], ['features', 'done']]);
+    expect(demo.json.steps[1]?.job.message).toContain('1000 of 1000 images have features');
   });
 });

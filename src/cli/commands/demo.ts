@@ -1,14 +1,19 @@
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startFeatures } from '../../core/features/start.ts';
 import { JobRunner } from '../../core/jobs/job-runner.ts';
 import { addFolder } from '../../core/library/folders.ts';
 import { libraryCounts } from '../../core/library/queries.ts';
+import { importModel } from '../../core/models/import-model.ts';
 import { createProject } from '../../core/project/project.ts';
+import type { Job } from '../../shared/schemas.ts';
 import type { Command } from '../command.ts';
-import { formatDuration, printResult } from '../output.ts';
+import { EXIT, formatDuration, printResult } from '../output.ts';
 import { followJob } from '../run-job-in-cli.ts';
 
 export const SAMPLE_DIR = fileURLToPath(new URL('../../../samples/fashion-mnist-1k', import.meta.url));
+/** The small encoder `python -m selfguide_trainer ssl` trained on Fashion-MNIST (trainer/docs/encoders.md). */
+export const DEFAULT_ENCODER = fileURLToPath(new URL('../../../models/fmnist-vit-tiny.onnx', import.meta.url));
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -16,31 +21,44 @@ export const demoCommand: Command = {
   usage: `selfguide demo [--out DIR] [--json]
 
 Creates a project in DIR (default ./selfguide-demo), ingests the bundled sample collection
-(${SAMPLE_DIR}) and prints a summary. Running it again reuses the project and rescans.`,
+(${SAMPLE_DIR}), registers the bundled default encoder (${DEFAULT_ENCODER})
+and extracts its features (cls, patch tokens and attention keys) for every image, then prints a
+summary. Running it again reuses the project: unchanged images and features are skipped.`,
   options: { out: { type: 'string', default: 'selfguide-demo' } },
   async run({ values }) {
     const started = performance.now();
+    const quiet = Boolean(values.json);
     const project = createProject(resolve(String(values.out)));
     try {
       addFolder(project.db, SAMPLE_DIR);
       const runner = new JobRunner(project);
-      const { job, exitCode } = await followJob(runner, runner.submit('scan', { folderIds: [] }), Boolean(values.json));
-      const counts = libraryCounts(project.db, null);
-      const formats = project.db
-        .prepare("SELECT format, count(*) AS n FROM images WHERE status = 'ok' GROUP BY format ORDER BY n DESC")
-        .all() as { format: string; n: number }[];
-      const seconds = (performance.now() - started) / 1000;
-      const summary = { project: project.root, scan: job, counts, formats, seconds };
-      printResult(Boolean(values.json), summary, () =>
-        [
-          `selfguide demo — project ${project.root}`,
-          `Ingested ${counts.all} images from ${SAMPLE_DIR} in ${formatDuration(seconds)}:`,
-          `  ${counts.ok} ok, ${counts.broken} broken, ${counts.duplicate} in duplicate groups, ${counts.missing} missing`,
-          `  formats: ${formats.map((row) => `${row.format} ${row.n}`).join(', ')}`,
-          `Browse it: npm run serve -- ${join(project.root)}`,
-        ].join('\n'),
-      );
-      return exitCode;
+      const steps: { name: string; job: Job }[] = [];
+      const run = async (name: string, job: Job) => {
+        const result = await followJob(runner, job, quiet);
+        steps.push({ name, job: result.job });
+        return result.exitCode;
+      };
+      if ((await run('scan', runner.submit('scan', { folderIds: [] }))) !== EXIT.ok) return report();
+      const model = await importModel(project, { file: DEFAULT_ENCODER });
+      const features = startFeatures(project, runner, { modelId: model.id, withPatches: true, withKeys: true });
+      await run('features', features);
+      return report();
+
+      function report(): number {
+        const counts = libraryCounts(project.db, null);
+        const seconds = (performance.now() - started) / 1000;
+        const failed = steps.find((step) => step.job.state !== 'done');
+        printResult(quiet, { project: project.root, counts, steps, seconds }, () =>
+          [
+            `selfguide demo — project ${project.root} (${formatDuration(seconds)})`,
+            `  library: ${counts.all} images from ${SAMPLE_DIR} — ${counts.ok} ok, ${counts.broken} broken, ` +
+              `${counts.duplicate} in duplicate groups, ${counts.missing} missing`,
+            ...steps.map((step) => `  ${step.name}: ${step.job.state}${step.job.message ? ` — ${step.job.message}` : ''}${step.job.error ? ` — ${step.job.error}` : ''}`),
+            `Browse it: npm run serve -- ${project.root}`,
+          ].join('\n'),
+        );
+        return failed ? (failed.job.state === 'cancelled' ? EXIT.cancelled : EXIT.failed) : EXIT.ok;
+      }
     } finally {
       project.close();
     }
