@@ -86,6 +86,50 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (model_id, image_id)
   );
   `,
+  // 3: clustering runs side by side (assignments, user renames kept apart) and ground-truth labellings.
+  `
+  CREATE TABLE cluster_runs (
+    id INTEGER PRIMARY KEY,
+    model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    k INTEGER NOT NULL,
+    parameters TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'failed')),
+    job_id INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+    images INTEGER,
+    inertia REAL,
+    method TEXT,
+    centroid_file TEXT,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  );
+  CREATE TABLE cluster_assignments (
+    run_id INTEGER NOT NULL REFERENCES cluster_runs(id) ON DELETE CASCADE,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    cluster INTEGER NOT NULL,
+    distance REAL NOT NULL,
+    PRIMARY KEY (run_id, image_id)
+  );
+  CREATE INDEX cluster_members ON cluster_assignments(run_id, cluster, distance);
+  -- Only names a person chose; a recompute rewrites assignments and never touches this table.
+  CREATE TABLE cluster_names (
+    run_id INTEGER NOT NULL REFERENCES cluster_runs(id) ON DELETE CASCADE,
+    cluster INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    renamed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (run_id, cluster)
+  );
+  CREATE TABLE labellings (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  );
+  CREATE TABLE image_labels (
+    labelling_id INTEGER NOT NULL REFERENCES labellings(id) ON DELETE CASCADE,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    label TEXT NOT NULL,
+    PRIMARY KEY (labelling_id, image_id)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
