@@ -3,6 +3,7 @@
 import type { JobContext } from './job-context.ts';
 import { runFeatures } from '../features/extract-job.ts';
 import { runScan } from '../ingest/scan.ts';
+import { runClustering } from '../labels/cluster-job.ts';
 import { runModelDownload } from '../models/download-job.ts';
 
 export type JobHandler = (context: JobContext) => Promise<void>;
@@ -10,5 +11,6 @@ export type JobHandler = (context: JobContext) => Promise<void>;
 export const JOB_HANDLERS: Record<string, JobHandler> = {
   scan: runScan,
   features: runFeatures,
+  cluster: runClustering,
   'model-download': runModelDownload,
 };

@@ -1,0 +1,28 @@
+// A clustering run against a ground-truth labelling: NMI, AMI, ARI and purity over the images both
+// cover, and per cluster its size and majority label.
+import type { ClusterScores } from '../../shared/clusters.ts';
+import type { Database } from '../store/database.ts';
+import { ClusterStore } from './cluster-store.ts';
+import { clusteringScores } from './clustering-metrics.ts';
+import { LabellingStore } from './labelling-store.ts';
+
+export function scoreRun(db: Database, runId: number, labellingId: number): ClusterScores {
+  const runs = new ClusterStore(db);
+  const run = runs.get(runId);
+  if (run.state !== 'done') throw new Error(`Clustering run #${runId} is ${run.state}; only a done run can be scored.`);
+  const labels = new LabellingStore(db).labels(labellingId);
+  const both = runs.assignments(runId).filter(({ imageId }) => labels.has(imageId));
+  const truth = both.map(({ imageId }) => labels.get(imageId) as string);
+  const predicted = both.map(({ cluster }) => cluster);
+
+  const votes = Array.from({ length: run.k }, () => new Map<string, number>());
+  both.forEach(({ cluster }, i) => {
+    const counts = votes[cluster] as Map<string, number>;
+    counts.set(truth[i] as string, (counts.get(truth[i] as string) ?? 0) + 1);
+  });
+  const clusters = votes.map((counts, id) => {
+    const [majorityLabel, majorityCount] = [...counts].reduce<[string | null, number]>((best, entry) => (entry[1] > best[1] ? entry : best), [null, 0]);
+    return { id, size: [...counts.values()].reduce((a, b) => a + b, 0), majorityLabel, majorityCount };
+  });
+  return { runId, labellingId, images: both.length, ...clusteringScores(truth, predicted), clusters };
+}
