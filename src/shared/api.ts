@@ -1,11 +1,13 @@
 // The one API contract between the renderer and the back end. Both transports (Electron IPC and
 // HTTP + WebSocket) dispatch through this table and validate every input and output with it.
 import { z } from 'zod';
+import { ClusterInfo, ClusterMember, ClusterRun, ClusterScores, ClusterSummary, LabelImport, Labelling } from './clusters.ts';
 import { AvailableModel, ModelId, ModelInfo, ProviderReport } from './models.ts';
 import { Folder, ImageDetail, ImageSummary, Job, LibraryCounts, LibraryFilterStatus, ProjectInfo } from './schemas.ts';
 
 const Id = z.object({ id: z.number().int().positive() });
 const Nothing = z.object({}).strict();
+const RunId = z.object({ runId: z.number().int().positive() });
 
 export const LibraryQuery = z.object({
   status: LibraryFilterStatus.default('all'),
@@ -54,6 +56,37 @@ export const api = {
       withKeys: z.boolean().default(false),
     }),
     output: Job,
+  },
+  /** Clustering runs of the project, kept side by side, oldest first. */
+  'clusters.runs': { input: Nothing, output: z.array(ClusterRun) },
+  /** Records a clustering run (k-means on cls features, SPEC §2) and starts its job. */
+  'clusters.start': {
+    input: z.object({
+      modelId: ModelId.nullable().default(null),
+      k: z.number().int().min(1).max(100_000),
+      seed: z.number().int().min(0).optional(),
+      restarts: z.number().int().min(1).max(100).optional(),
+      iterations: z.number().int().min(1).max(1000).optional(),
+    }),
+    output: z.object({ run: ClusterRun, job: Job }),
+  },
+  'clusters.summary': { input: RunId, output: ClusterSummary },
+  /** A page of one cluster's images, nearest to the centroid first. */
+  'clusters.images': {
+    input: RunId.extend({ clusterId: z.number().int().min(0), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }),
+    output: z.object({ total: z.number().int(), items: z.array(ClusterMember) }),
+  },
+  /** A person's name for a cluster; kept when the run is recomputed. */
+  'clusters.rename': { input: RunId.extend({ clusterId: z.number().int().min(0), name: z.string().trim().min(1).max(200) }), output: ClusterInfo },
+  /** NMI, AMI, ARI and purity of a run against a ground-truth labelling, with per-cluster majority labels. */
+  'clusters.score': { input: RunId.extend({ labellingId: z.number().int().positive() }), output: ClusterScores },
+  'labels.list': { input: Nothing, output: z.array(Labelling) },
+  /** Imports ground truth from a CSV (file,label or path,label) or from the images' folder names. */
+  'labels.import': {
+    input: z
+      .object({ csvPath: z.string().min(1).nullable().default(null), fromFolders: z.boolean().default(false), name: z.string().min(1).nullable().default(null) })
+      .refine((input) => (input.csvPath !== null) !== input.fromFolders, 'give either csvPath or fromFolders: true'),
+    output: LabelImport,
   },
 } as const;
 

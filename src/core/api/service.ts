@@ -2,12 +2,18 @@
 // Transports call `dispatch`, which validates the input first and maps failures to API errors.
 import type { z } from 'zod';
 import { type ApiError, type Method, type Output, api } from '../../shared/api.ts';
+import type { ClusterInfo } from '../../shared/clusters.ts';
 import { JobRunner, JobStateError } from '../jobs/job-runner.ts';
 import { JobNotFoundError, JobStore } from '../jobs/job-store.ts';
 import { FolderError, addFolder } from '../library/folders.ts';
 import { getImage, libraryCounts, listFolders, listImages } from '../library/queries.ts';
 import type { Project } from '../project/project.ts';
 import { startFeatures } from '../features/start.ts';
+import { ClusterRunNotFoundError, ClusterStore } from '../labels/cluster-store.ts';
+import { importLabelsCsv, importLabelsFromFolders, LabelImportError } from '../labels/import-labels.ts';
+import { LabellingNotFoundError, LabellingStore } from '../labels/labelling-store.ts';
+import { scoreRun } from '../labels/score-run.ts';
+import { startClustering } from '../labels/start-clustering.ts';
 import { importModel } from '../models/import-model.ts';
 import { availableModels } from '../models/manifest.ts';
 import { ModelError } from '../models/onnx-session.ts';
@@ -35,6 +41,7 @@ export interface Service {
 export function createService(project: Project, runner: JobRunner): Service {
   const jobs = new JobStore(project.db);
   const models = new ModelRegistry(project);
+  const clusters = new ClusterStore(project.db);
   let probe: ReturnType<typeof probeInWorker> | null = null;
   const handlers: Handlers = {
     'project.info': () => ({
@@ -72,6 +79,18 @@ export function createService(project: Project, runner: JobRunner): Service {
       return probe;
     },
     'features.start': (input) => startFeatures(project, runner, input),
+    'clusters.runs': () => clusters.list(),
+    'clusters.start': (input) => startClustering(project, runner, input),
+    'clusters.summary': ({ runId }) => ({ run: clusters.get(runId), clusters: clusters.clusters(runId) }),
+    'clusters.images': ({ runId, clusterId, offset, limit }) => clusters.members(runId, clusterId, offset, limit),
+    'clusters.rename': ({ runId, clusterId, name }) => {
+      clusters.rename(runId, clusterId, name);
+      return clusters.clusters(runId)[clusterId] as ClusterInfo;
+    },
+    'clusters.score': ({ runId, labellingId }) => scoreRun(project.db, runId, labellingId),
+    'labels.list': () => new LabellingStore(project.db).list(),
+    'labels.import': ({ csvPath, fromFolders, name }) =>
+      fromFolders ? importLabelsFromFolders(project, name ?? undefined) : importLabelsCsv(project, csvPath as string, name ?? undefined),
   };
 
   return {
@@ -95,6 +114,8 @@ function toFailure(error: unknown): ApiFailure {
   if (error instanceof JobNotFoundError) return new ApiFailure('not_found', error.message);
   if (error instanceof JobStateError) return new ApiFailure('conflict', error.message);
   if (error instanceof FolderError) return new ApiFailure('bad_request', error.message);
+  if (error instanceof ClusterRunNotFoundError || error instanceof LabellingNotFoundError) return new ApiFailure('not_found', error.message);
+  if (error instanceof LabelImportError || error instanceof RangeError) return new ApiFailure('bad_request', error.message);
   if (error instanceof ModelNotFoundError) return new ApiFailure('not_found', error.message);
   if (error instanceof ModelError || error instanceof OfflineError) return new ApiFailure('bad_request', error.message);
   return new ApiFailure('internal', error instanceof Error ? error.message : String(error));
