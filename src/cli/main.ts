@@ -3,16 +3,18 @@ import { parseArgs } from 'node:util';
 import { NewerSchemaError } from '../core/store/migrations.ts';
 import { ProjectError } from '../core/project/project.ts';
 import { type Command, COMMON_OPTIONS } from './command.ts';
+import { clusterCommand } from './commands/cluster.ts';
 import { demoCommand } from './commands/demo.ts';
 import { featuresCommand } from './commands/features.ts';
 import { initCommand } from './commands/init.ts';
+import { labelsCommand } from './commands/labels.ts';
 import { modelsCommand } from './commands/models.ts';
 import { scanCommand } from './commands/scan.ts';
 import { serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
 import { EXIT, UsageError } from './output.ts';
 
-const COMMANDS: Command[] = [initCommand, scanCommand, modelsCommand, featuresCommand, statusCommand, serveCommand, demoCommand];
+const COMMANDS: Command[] = [initCommand, scanCommand, modelsCommand, featuresCommand, clusterCommand, labelsCommand, statusCommand, serveCommand, demoCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
