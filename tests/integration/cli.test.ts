@@ -77,13 +77,22 @@ describe('selfguide CLI', () => {
     expect(result.json.error.message).toContain('Not a folder');
   });
 
-  it('runs the demo on the bundled sample: ingest, then features from the bundled encoder', () => {
-    const demo = selfguideJson<{ counts: { ok: number; broken: number }; steps: { name: string; job: { state: string; message: string } }[] }>([
-      'demo', '--out', join(root, 'demo'),
-    ]);
+  it('runs the demo on the bundled sample: ingest, features from the bundled encoder, then k = 10 clusters scored against the held-out classes', () => {
+    const demo = selfguideJson<{
+      counts: { ok: number; broken: number };
+      steps: { name: string; job: { state: string; message: string } }[];
+      clusters: { run: { k: number; images: number }; clusters: { size: number }[]; scores: { images: number; nmi: number; ami: number; ari: number; purity: number } };
+    }>(['demo', '--out', join(root, 'demo')]);
     expect(demo.code).toBe(0);
     expect(demo.json.counts).toMatchObject({ ok: 1000, broken: 0 });
-    expect(demo.json.steps.map((step) => [step.name, step.job.state])).toEqual([['scan', 'done'], ['features', 'done']]);
+    expect(demo.json.steps.map((step) => [step.name, step.job.state])).toEqual([['scan', 'done'], ['features', 'done'], ['cluster', 'done']]);
+    const { run, clusters, scores } = demo.json.clusters;
+    expect(run).toMatchObject({ k: 10, images: 1000 });
+    expect(clusters.reduce((sum, cluster) => sum + cluster.size, 0)).toBe(1000);
+    // Every sample image has a class; the bundled encoder is weak (docs/ssl.md: NMI ≈ 0.25) but far from chance.
+    expect(scores.images).toBe(1000);
+    expect(scores.nmi).toBeGreaterThan(0.15);
+    expect(scores.purity).toBeGreaterThan(0.2);
     expect(demo.json.steps[1]?.job.message).toContain('1000 of 1000 images have features');
   });
 });

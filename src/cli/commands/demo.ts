@@ -1,12 +1,15 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFeatures } from '../../core/features/start.ts';
 import { JobRunner } from '../../core/jobs/job-runner.ts';
 import { addFolder } from '../../core/library/folders.ts';
 import { libraryCounts } from '../../core/library/queries.ts';
+import { importLabelsCsv } from '../../core/labels/import-labels.ts';
+import { startClustering } from '../../core/labels/start-clustering.ts';
 import { importModel } from '../../core/models/import-model.ts';
 import { createProject } from '../../core/project/project.ts';
 import type { Job } from '../../shared/schemas.ts';
+import { type ClusterReport, clusterReport, formatScores } from '../cluster-report.ts';
 import type { Command } from '../command.ts';
 import { EXIT, formatDuration, printResult } from '../output.ts';
 import { followJob } from '../run-job-in-cli.ts';
@@ -15,6 +18,10 @@ export const SAMPLE_DIR = fileURLToPath(new URL('../../../samples/fashion-mnist-
 /** The small encoder `python -m selfguide_trainer ssl` trained on Fashion-MNIST (trainer/docs/encoders.md). */
 export const DEFAULT_ENCODER = fileURLToPath(new URL('../../../models/fmnist-vit-tiny.onnx', import.meta.url));
 
+/** Fashion-MNIST's classes of the sample images: held-out ground truth, used only to score the clustering. */
+export const SAMPLE_LABELS = join(SAMPLE_DIR, 'labels.csv');
+const DEMO_K = 10;
+
 export const demoCommand: Command = {
   name: 'demo',
   summary: 'run the headless demo on the bundled sample collection',
@@ -22,8 +29,9 @@ export const demoCommand: Command = {
 
 Creates a project in DIR (default ./selfguide-demo), ingests the bundled sample collection
 (${SAMPLE_DIR}), registers the bundled default encoder (${DEFAULT_ENCODER})
-and extracts its features (cls, patch tokens and attention keys) for every image, then prints a
-summary. Running it again reuses the project: unchanged images and features are skipped.`,
+extracts its features (cls, patch tokens and attention keys) for every image, clusters them
+(k-means, k = ${DEMO_K}) and prints the clustering's NMI, AMI, ARI and purity against the held-out
+Fashion-MNIST classes (${SAMPLE_LABELS}, imported as ground truth, never used to cluster). Running it again reuses the project: unchanged images and features are skipped.`,
   options: { out: { type: 'string', default: 'selfguide-demo' } },
   async run({ values }) {
     const started = performance.now();
@@ -33,6 +41,7 @@ summary. Running it again reuses the project: unchanged images and features are 
       addFolder(project.db, SAMPLE_DIR);
       const runner = new JobRunner(project);
       const steps: { name: string; job: Job }[] = [];
+      let clusters: ClusterReport | null = null;
       const run = async (name: string, job: Job) => {
         const result = await followJob(runner, job, quiet);
         steps.push({ name, job: result.job });
@@ -41,19 +50,24 @@ summary. Running it again reuses the project: unchanged images and features are 
       if ((await run('scan', runner.submit('scan', { folderIds: [] }))) !== EXIT.ok) return report();
       const model = await importModel(project, { file: DEFAULT_ENCODER });
       const features = startFeatures(project, runner, { modelId: model.id, withPatches: true, withKeys: true });
-      await run('features', features);
+      if ((await run('features', features)) !== EXIT.ok) return report();
+      const truth = importLabelsCsv(project, SAMPLE_LABELS, 'fashion-mnist classes');
+      const { run: clustering, job } = startClustering(project, runner, { modelId: model.id, k: DEMO_K });
+      await run('cluster', job);
+      clusters = clusterReport(project, clustering.id, truth.labelling.id);
       return report();
 
       function report(): number {
         const counts = libraryCounts(project.db, null);
         const seconds = (performance.now() - started) / 1000;
         const failed = steps.find((step) => step.job.state !== 'done');
-        printResult(quiet, { project: project.root, counts, steps, seconds }, () =>
+        printResult(quiet, { project: project.root, counts, steps, clusters, seconds }, () =>
           [
             `selfguide demo — project ${project.root} (${formatDuration(seconds)})`,
             `  library: ${counts.all} images from ${SAMPLE_DIR} — ${counts.ok} ok, ${counts.broken} broken, ` +
               `${counts.duplicate} in duplicate groups, ${counts.missing} missing`,
             ...steps.map((step) => `  ${step.name}: ${step.job.state}${step.job.message ? ` — ${step.job.message}` : ''}${step.job.error ? ` — ${step.job.error}` : ''}`),
+            ...(clusters?.scores ? [`  clusters vs Fashion-MNIST classes: ${formatScores(clusters.scores)}`] : []),
             `Browse it: npm run serve -- ${project.root}`,
           ].join('\n'),
         );
