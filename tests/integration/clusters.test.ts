@@ -168,6 +168,9 @@ describe('image clustering', () => {
     expect(new ClusterStore(project.db).get(run.id).state).toBe('pending');
     expect(new ClusterStore(project.db).clusters(run.id).map((cluster) => cluster.size)).toEqual([0, 0, 0]);
     expect(existsSync(join(project.root, 'labels', `clusters-${run.id}.f32`))).toBe(false);
+    await expect(createService(project, runner).dispatch('clusters.score', { runId: run.id, labellingId: folderLabels.labelling.id })).rejects.toMatchObject({
+      code: 'conflict',
+    });
   });
 
   it('clusters from the CLI, printing sizes and scores as JSON, with usage errors exiting 2', () => {

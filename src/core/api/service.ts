@@ -12,7 +12,7 @@ import { startFeatures } from '../features/start.ts';
 import { ClusterRunNotFoundError, ClusterStore } from '../labels/cluster-store.ts';
 import { importLabelsCsv, importLabelsFromFolders, LabelImportError } from '../labels/import-labels.ts';
 import { LabellingNotFoundError, LabellingStore } from '../labels/labelling-store.ts';
-import { scoreRun } from '../labels/score-run.ts';
+import { RunNotDoneError, scoreRun } from '../labels/score-run.ts';
 import { startClustering } from '../labels/start-clustering.ts';
 import { importModel } from '../models/import-model.ts';
 import { availableModels } from '../models/manifest.ts';
@@ -112,7 +112,7 @@ export function createService(project: Project, runner: JobRunner): Service {
 function toFailure(error: unknown): ApiFailure {
   if (error instanceof ApiFailure) return error;
   if (error instanceof JobNotFoundError) return new ApiFailure('not_found', error.message);
-  if (error instanceof JobStateError) return new ApiFailure('conflict', error.message);
+  if (error instanceof JobStateError || error instanceof RunNotDoneError) return new ApiFailure('conflict', error.message);
   if (error instanceof FolderError) return new ApiFailure('bad_request', error.message);
   if (error instanceof ClusterRunNotFoundError || error instanceof LabellingNotFoundError) return new ApiFailure('not_found', error.message);
   if (error instanceof LabelImportError || error instanceof RangeError) return new ApiFailure('bad_request', error.message);

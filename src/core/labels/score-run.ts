@@ -6,10 +6,14 @@ import { ClusterStore } from './cluster-store.ts';
 import { clusteringScores } from './clustering-metrics.ts';
 import { LabellingStore } from './labelling-store.ts';
 
+export class RunNotDoneError extends Error {
+  override name = 'RunNotDoneError';
+}
+
 export function scoreRun(db: Database, runId: number, labellingId: number): ClusterScores {
   const runs = new ClusterStore(db);
   const run = runs.get(runId);
-  if (run.state !== 'done') throw new Error(`Clustering run #${runId} is ${run.state}; only a done run can be scored.`);
+  if (run.state !== 'done') throw new RunNotDoneError(`Clustering run #${runId} is ${run.state}; only a done run can be scored.`);
   const labels = new LabellingStore(db).labels(labellingId);
   const both = runs.assignments(runId).filter(({ imageId }) => labels.has(imageId));
   const truth = both.map(({ imageId }) => labels.get(imageId) as string);
