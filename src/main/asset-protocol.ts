@@ -1,9 +1,10 @@
-// selfguide-asset://<thumb|preview>/<image id>: project images for the renderer, looked up by id
+// selfguide-asset://<thumb|preview>/<image id> and selfguide-asset://mask/<run>/<image id>: project images and segment maps for the renderer, looked up by id
 // in the store, so no path outside the project's registered images can be requested.
 import { protocol, type CustomScheme } from 'electron';
 import { AssetKind } from '../shared/api.ts';
 import { ASSET_PROTOCOL } from '../shared/bridge.ts';
 import { readAsset } from '../core/library/assets.ts';
+import { parseMaskPath, readMaskAsset } from '../core/labels/mask-asset.ts';
 import type { Project } from '../core/project/project.ts';
 
 export const ASSET_SCHEME_PRIVILEGES: CustomScheme = {
@@ -14,6 +15,12 @@ export const ASSET_SCHEME_PRIVILEGES: CustomScheme = {
 export function registerAssetProtocol(project: Project): void {
   protocol.handle(ASSET_PROTOCOL, async (request) => {
     const url = new URL(request.url);
+    if (url.hostname === 'mask') {
+      const { runId, imageId } = parseMaskPath(url.pathname.slice(1));
+      const mask = await readMaskAsset(project, runId, imageId);
+      if (!mask) return new Response('no such segment map in this project', { status: 404 });
+      return new Response(new Uint8Array(mask.data), { headers: { 'content-type': mask.mime } });
+    }
     const kind = AssetKind.safeParse(url.hostname);
     const id = Number(url.pathname.slice(1));
     const asset = kind.success && Number.isInteger(id) && id > 0 ? await readAsset(project, kind.data, id) : null;

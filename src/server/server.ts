@@ -6,6 +6,7 @@ import { WebSocketServer } from 'ws';
 import { AssetKind } from '../shared/api.ts';
 import { ApiFailure, type Service } from '../core/api/service.ts';
 import { readAsset } from '../core/library/assets.ts';
+import { parseMaskPath, readMaskAsset } from '../core/labels/mask-asset.ts';
 import { TOKEN_COOKIE, isLoopbackHost, newToken, presentedToken, tokenMatches } from './auth.ts';
 import { staticFile } from './static-files.ts';
 
@@ -25,6 +26,8 @@ export interface RunningServer {
 
 const HOST = '127.0.0.1';
 const MAX_BODY_BYTES = 1 << 20;
+/** /files/mask/<run>/<image id>: a segment map (see SelfguideClient.maskUrl). */
+const MASK_PREFIX = '/files/mask/';
 const STATUS: Record<ApiFailure['code'], number> = { bad_request: 400, not_found: 404, conflict: 409, internal: 500 };
 const CSP = [
   "default-src 'self'",
@@ -71,6 +74,7 @@ export async function startServer(service: Service, options: ServerOptions = {})
       response.setHeader('set-cookie', `${TOKEN_COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`);
     }
     if (url.pathname.startsWith('/api/')) return handleApi(url.pathname.slice(5), request, response);
+    if (url.pathname.startsWith(MASK_PREFIX)) return handleMask(url.pathname.slice(MASK_PREFIX.length), response);
     if (url.pathname.startsWith('/files/')) return handleAsset(url.pathname, response);
     if (request.method !== 'GET') return sendJson(response, 405, { error: { code: 'bad_request', message: 'GET only' } });
     const file = options.rendererDir ? await staticFile(options.rendererDir, url.pathname) : null;
@@ -110,6 +114,19 @@ export async function startServer(service: Service, options: ServerOptions = {})
       return;
     }
     response.writeHead(200, { 'content-type': asset.mime, 'cache-control': 'private, max-age=3600' });
+    response.end(asset.data);
+  }
+
+  async function handleMask(tail: string, response: ServerResponse): Promise<void> {
+    const { runId, imageId } = parseMaskPath(tail);
+    const asset = await readMaskAsset(service.project, runId, imageId);
+    if (!asset) {
+      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      response.end('no such segment map in this project\n');
+      return;
+    }
+    // A recompute rewrites the map under the same URL: revalidate instead of caching.
+    response.writeHead(200, { 'content-type': asset.mime, 'cache-control': 'no-cache' });
     response.end(asset.data);
   }
 

@@ -2,6 +2,8 @@
 // HTTP + WebSocket) dispatch through this table and validate every input and output with it.
 import { z } from 'zod';
 import { ClusterInfo, ClusterMember, ClusterRun, ClusterScores, ClusterSummary, LabelImport, Labelling } from './clusters.ts';
+import { BoxFilter, BoxRun, BoxStatus, ImageBox, PixelBox } from './boxes.ts';
+import { ImageMask, MaskMember, MaskRun, MaskSummary, SegmentInfo } from './masks.ts';
 import { AvailableModel, ModelId, ModelInfo, ProviderReport } from './models.ts';
 import { Folder, ImageDetail, ImageSummary, Job, LibraryCounts, LibraryFilterStatus, ProjectInfo } from './schemas.ts';
 
@@ -88,6 +90,82 @@ export const api = {
       .refine((input) => (input.csvPath !== null) !== input.fromFolders, 'give either csvPath or fromFolders: true'),
     output: LabelImport,
   },
+  /** LOST box runs (SPEC §3), oldest first. */
+  'boxes.runs': { input: Nothing, output: z.array(BoxRun) },
+  /**
+   * Records a box run and starts its job: one LOST box per ok image, on the image resized so its longer side is
+   * at most maxSide (or at least minSide), each box given the nearest centroid of clusterRunId (model defaults to
+   * that run's model, else the active one). Defaults: maxSide the project setting lostMaxSide (1024), minSide the
+   * model's input size (224 for DINO ViT-S/16).
+   */
+  'boxes.start': {
+    input: z.object({
+      modelId: ModelId.nullable().default(null),
+      clusterRunId: z.number().int().positive().nullable().default(null),
+      maxSide: z.number().int().min(16).max(16_384).optional(),
+      minSide: z.number().int().min(16).max(16_384).optional(),
+    }),
+    output: z.object({ run: BoxRun, job: Job }),
+  },
+  /** Recomputes a run's boxes. Decisions are always kept; with decisions present it answers conflict unless replace: true. */
+  'boxes.recompute': { input: RunId.extend({ replace: z.boolean().default(false) }), output: z.object({ run: BoxRun, job: Job }) },
+  /** A page of a run's images with their computed box, decision and effective box, in image id order. */
+  'boxes.list': {
+    input: RunId.extend({
+      filter: BoxFilter.default('all'),
+      /** Only boxes whose effective cluster is this one. */
+      clusterId: z.number().int().min(0).nullable().default(null),
+      offset: z.number().int().min(0).default(0),
+      limit: z.number().int().min(1).max(1000).default(100),
+    }),
+    output: z.object({ total: z.number().int(), items: z.array(ImageBox) }),
+  },
+  'boxes.get': { input: RunId.extend({ imageId: z.number().int().positive() }), output: ImageBox },
+  /**
+   * A person's decision on one image's box. Omitted fields stay as they are, null clears one; clear: true
+   * removes the whole decision. box: edited coordinates in original pixels; clusterId: reassigned cluster.
+   */
+  'boxes.decide': {
+    input: RunId.extend({
+      imageId: z.number().int().positive(),
+      status: BoxStatus.nullable().optional(),
+      box: PixelBox.nullable().optional(),
+      clusterId: z.number().int().min(0).nullable().optional(),
+      clear: z.boolean().default(false),
+    }),
+    output: ImageBox,
+  },
+  /** Segment-mask runs (SPEC §4), oldest first. */
+  'masks.runs': { input: Nothing, output: z.array(MaskRun) },
+  /** Records a mask run (k-means over patch tokens, K segments) and starts its job; needs patch features of the model. */
+  'masks.start': {
+    input: z.object({
+      modelId: ModelId.nullable().default(null),
+      k: z.number().int().min(2).max(255).default(27),
+      seed: z.number().int().min(0).optional(),
+      restarts: z.number().int().min(1).max(100).optional(),
+      iterations: z.number().int().min(1).max(1000).optional(),
+      maxTokens: z.number().int().min(1).optional(),
+    }),
+    output: z.object({ run: MaskRun, job: Job }),
+  },
+  /** Refits the segments and redraws every map. Names are kept; with names present it answers conflict unless replace: true. */
+  'masks.recompute': { input: RunId.extend({ replace: z.boolean().default(false) }), output: z.object({ run: MaskRun, job: Job }) },
+  /** The run with every segment's name, colour and totals. */
+  'masks.summary': { input: RunId, output: MaskSummary },
+  /** One image's map: size and legend; its PNG is at client.maskUrl(runId, imageId). */
+  'masks.get': { input: RunId.extend({ imageId: z.number().int().positive() }), output: ImageMask },
+  /** A page of the run's images, all of them (by id) or those containing a segment (largest share first). */
+  'masks.images': {
+    input: RunId.extend({
+      segment: z.number().int().min(0).nullable().default(null),
+      offset: z.number().int().min(0).default(0),
+      limit: z.number().int().min(1).max(1000).default(100),
+    }),
+    output: z.object({ total: z.number().int(), items: z.array(MaskMember) }),
+  },
+  /** A person's name for a segment; kept when the run is recomputed. */
+  'masks.renameSegment': { input: RunId.extend({ segment: z.number().int().min(0), name: z.string().trim().min(1).max(200) }), output: SegmentInfo },
 } as const;
 
 export type Api = typeof api;
@@ -115,6 +193,8 @@ export interface SelfguideClient {
   onEvent(listener: (event: ApiEvent) => void): () => void;
   /** URL under which the renderer may load an image asset (thumbnail or preview) of a registered image. */
   assetUrl(kind: AssetKind, imageId: number): string;
+  /** URL of an image's segment map (palette PNG) in a mask run. */
+  maskUrl(runId: number, imageId: number): string;
 }
 
 export const AssetKind = z.enum(['thumb', 'preview']);

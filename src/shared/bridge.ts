@@ -16,5 +16,9 @@ export function electronAssetUrl(kind: AssetKind, imageId: number): string {
   return `${ASSET_PROTOCOL}://${kind}/${imageId}`;
 }
 
+export function electronMaskUrl(runId: number, imageId: number): string {
+  return `${ASSET_PROTOCOL}://mask/${runId}/${imageId}`;
+}
+
 /** IPC channel names. */
 export const IPC = { invoke: 'selfguide:invoke', event: 'selfguide:event' } as const;

@@ -3,13 +3,20 @@
 import type { z } from 'zod';
 import { type ApiError, type Method, type Output, api } from '../../shared/api.ts';
 import type { ClusterInfo } from '../../shared/clusters.ts';
+import type { SegmentInfo } from '../../shared/masks.ts';
 import { JobRunner, JobStateError } from '../jobs/job-runner.ts';
 import { JobNotFoundError, JobStore } from '../jobs/job-store.ts';
 import { FolderError, addFolder } from '../library/folders.ts';
 import { getImage, libraryCounts, listFolders, listImages } from '../library/queries.ts';
 import type { Project } from '../project/project.ts';
 import { startFeatures } from '../features/start.ts';
+import { BoxRunNotFoundError, BoxStore, DecisionsPresentError } from '../labels/box-store.ts';
+import { BoxNotFoundError, decideBox, imageBox } from '../labels/box-review.ts';
 import { ClusterRunNotFoundError, ClusterStore } from '../labels/cluster-store.ts';
+import { imageMask, MaskNotFoundError } from '../labels/mask-review.ts';
+import { MaskRunNotFoundError, MaskStore } from '../labels/mask-store.ts';
+import { recomputeBoxes, startBoxes } from '../labels/start-boxes.ts';
+import { recomputeMasks, startMasks } from '../labels/start-masks.ts';
 import { importLabelsCsv, importLabelsFromFolders, LabelImportError } from '../labels/import-labels.ts';
 import { LabellingNotFoundError, LabellingStore } from '../labels/labelling-store.ts';
 import { RunNotDoneError, scoreRun } from '../labels/score-run.ts';
@@ -42,6 +49,8 @@ export function createService(project: Project, runner: JobRunner): Service {
   const jobs = new JobStore(project.db);
   const models = new ModelRegistry(project);
   const clusters = new ClusterStore(project.db);
+  const boxes = new BoxStore(project.db);
+  const masks = new MaskStore(project.db);
   let probe: ReturnType<typeof probeInWorker> | null = null;
   const handlers: Handlers = {
     'project.info': () => ({
@@ -91,6 +100,22 @@ export function createService(project: Project, runner: JobRunner): Service {
     'labels.list': () => new LabellingStore(project.db).list(),
     'labels.import': ({ csvPath, fromFolders, name }) =>
       fromFolders ? importLabelsFromFolders(project, name ?? undefined) : importLabelsCsv(project, csvPath as string, name ?? undefined),
+    'boxes.runs': () => boxes.list(),
+    'boxes.start': (input) => startBoxes(project, runner, input),
+    'boxes.recompute': ({ runId, replace }) => recomputeBoxes(project, runner, runId, replace),
+    'boxes.list': ({ runId, filter, clusterId, offset, limit }) => boxes.page(runId, filter, clusterId, offset, limit),
+    'boxes.get': ({ runId, imageId }) => imageBox(project.db, runId, imageId),
+    'boxes.decide': ({ runId, imageId, status, box, clusterId, clear }) => decideBox(project.db, runId, imageId, { status, box, cluster: clusterId }, clear),
+    'masks.runs': () => masks.list(),
+    'masks.start': (input) => startMasks(project, runner, input),
+    'masks.recompute': ({ runId, replace }) => recomputeMasks(project, runner, runId, replace),
+    'masks.summary': ({ runId }) => ({ run: masks.get(runId), segments: masks.segments(runId) }),
+    'masks.get': ({ runId, imageId }) => imageMask(project.db, runId, imageId),
+    'masks.images': ({ runId, segment, offset, limit }) => masks.members(runId, segment, offset, limit),
+    'masks.renameSegment': ({ runId, segment, name }) => {
+      masks.rename(runId, segment, name);
+      return masks.segments(runId)[segment] as SegmentInfo;
+    },
   };
 
   return {
@@ -112,7 +137,10 @@ export function createService(project: Project, runner: JobRunner): Service {
 function toFailure(error: unknown): ApiFailure {
   if (error instanceof ApiFailure) return error;
   if (error instanceof JobNotFoundError) return new ApiFailure('not_found', error.message);
-  if (error instanceof JobStateError || error instanceof RunNotDoneError) return new ApiFailure('conflict', error.message);
+  if (error instanceof JobStateError || error instanceof RunNotDoneError || error instanceof DecisionsPresentError) return new ApiFailure('conflict', error.message);
+  if (error instanceof BoxRunNotFoundError || error instanceof BoxNotFoundError || error instanceof MaskRunNotFoundError || error instanceof MaskNotFoundError) {
+    return new ApiFailure('not_found', error.message);
+  }
   if (error instanceof FolderError) return new ApiFailure('bad_request', error.message);
   if (error instanceof ClusterRunNotFoundError || error instanceof LabellingNotFoundError) return new ApiFailure('not_found', error.message);
   if (error instanceof LabelImportError || error instanceof RangeError) return new ApiFailure('bad_request', error.message);

@@ -21,6 +21,13 @@ export async function preprocessInto(
   out: Float32Array,
   offset: number,
 ): Promise<void> {
+  const { data, width, height } = await decodeRgb(bytes, maxPixels);
+  const rgb = resizeBilinearRgb(data, width, height, pre.width, pre.height);
+  writeNormalizedPlanes(rgb, pre.width, pre.height, table, out, offset);
+}
+
+/** Decodes `bytes` to interleaved 8-bit RGB, upright (EXIF orientation applied), alpha dropped. */
+export async function decodeRgb(bytes: Buffer, maxPixels: number): Promise<{ data: Buffer; width: number; height: number }> {
   const { format, pixels } = await openImage(bytes, maxPixels);
   let decoded: { data: Buffer; info: { width: number; height: number; channels: number } };
   try {
@@ -30,12 +37,29 @@ export async function preprocessInto(
   }
   const { width, height, channels } = decoded.info;
   if (channels !== 3) throw new DecodeError(`unexpected pixel layout (${channels} channels after conversion to RGB)`);
-  const rgb = resizeBilinearRgb(decoded.data, width, height, pre.width, pre.height);
-  const plane = pre.width * pre.height;
+  return { data: decoded.data, width, height };
+}
+
+/**
+ * Writes interleaved RGB bytes (width×height) as normalized planar CHW floats into `out` at `offset`.
+ * With a larger canvas (LOST's padded input) the image fills its top-left corner; the rest is left as it is.
+ */
+export function writeNormalizedPlanes(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  table: Float32Array[],
+  out: Float32Array,
+  offset: number,
+  canvas: { width: number; height: number } = { width, height },
+): void {
+  const plane = canvas.width * canvas.height;
   const [r, g, b] = table as [Float32Array, Float32Array, Float32Array];
-  for (let i = 0, p = 0; i < plane; i++, p += 3) {
-    out[offset + i] = r[rgb[p] as number] as number;
-    out[offset + plane + i] = g[rgb[p + 1] as number] as number;
-    out[offset + 2 * plane + i] = b[rgb[p + 2] as number] as number;
+  for (let y = 0, p = 0; y < height; y++) {
+    for (let x = 0, i = offset + y * canvas.width; x < width; x++, i++, p += 3) {
+      out[i] = r[rgb[p] as number] as number;
+      out[plane + i] = g[rgb[p + 1] as number] as number;
+      out[2 * plane + i] = b[rgb[p + 2] as number] as number;
+    }
   }
 }

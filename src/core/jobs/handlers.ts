@@ -3,7 +3,9 @@
 import type { JobContext } from './job-context.ts';
 import { runFeatures } from '../features/extract-job.ts';
 import { runScan } from '../ingest/scan.ts';
+import { runBoxes } from '../labels/box-job.ts';
 import { runClustering } from '../labels/cluster-job.ts';
+import { runMasks } from '../labels/mask-job.ts';
 import { runModelDownload } from '../models/download-job.ts';
 
 export type JobHandler = (context: JobContext) => Promise<void>;
@@ -12,5 +14,7 @@ export const JOB_HANDLERS: Record<string, JobHandler> = {
   scan: runScan,
   features: runFeatures,
   cluster: runClustering,
+  boxes: runBoxes,
+  masks: runMasks,
   'model-download': runModelDownload,
 };

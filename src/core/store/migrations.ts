@@ -130,6 +130,68 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (labelling_id, image_id)
   );
   `,
+  // LOST box runs and segment-mask runs: computed rows replaced by a recompute, people's decisions
+  // (box accept/reject/edit/reassign, segment names) in tables of their own that a recompute never touches.
+  `
+  CREATE TABLE box_runs (
+    id INTEGER PRIMARY KEY,
+    model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    cluster_run_id INTEGER REFERENCES cluster_runs(id) ON DELETE SET NULL,
+    max_side INTEGER NOT NULL,
+    min_side INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'failed')),
+    job_id INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  );
+  -- One row per image the run has dealt with: a box, or the error that kept it from having one.
+  CREATE TABLE boxes (
+    run_id INTEGER NOT NULL REFERENCES box_runs(id) ON DELETE CASCADE,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    x0 INTEGER, y0 INTEGER, x1 INTEGER, y1 INTEGER,
+    seed INTEGER,
+    score REAL,
+    cluster INTEGER,
+    distance REAL,
+    error TEXT,
+    PRIMARY KEY (run_id, image_id)
+  );
+  CREATE TABLE box_decisions (
+    run_id INTEGER NOT NULL REFERENCES box_runs(id) ON DELETE CASCADE,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    status TEXT CHECK (status IN ('accepted', 'rejected')),
+    x0 INTEGER, y0 INTEGER, x1 INTEGER, y1 INTEGER,
+    cluster INTEGER,
+    decided_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (run_id, image_id)
+  );
+  CREATE TABLE mask_runs (
+    id INTEGER PRIMARY KEY,
+    model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    k INTEGER NOT NULL,
+    parameters TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'failed')),
+    job_id INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+    centroid_file TEXT,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  );
+  -- histogram: JSON array of k pixel counts, for the legend and for filtering by segment.
+  CREATE TABLE image_masks (
+    run_id INTEGER NOT NULL REFERENCES mask_runs(id) ON DELETE CASCADE,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    file TEXT NOT NULL,
+    width INTEGER NOT NULL,
+    height INTEGER NOT NULL,
+    histogram TEXT NOT NULL,
+    PRIMARY KEY (run_id, image_id)
+  );
+  CREATE TABLE segment_names (
+    run_id INTEGER NOT NULL REFERENCES mask_runs(id) ON DELETE CASCADE,
+    segment INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    renamed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (run_id, segment)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

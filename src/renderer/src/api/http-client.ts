@@ -63,5 +63,6 @@ export function createHttpClient(token: string | null): SelfguideClient {
       return () => listeners.delete(listener);
     },
     assetUrl: (kind, imageId) => `/files/${kind}/${imageId}`,
+    maskUrl: (runId, imageId) => `/files/mask/${runId}/${imageId}`,
   };
 }
