@@ -5,6 +5,7 @@ import { AssetKind } from '../shared/api.ts';
 import { ASSET_PROTOCOL } from '../shared/bridge.ts';
 import { readAsset } from '../core/library/assets.ts';
 import { parseMaskPath, readMaskAsset } from '../core/labels/mask-asset.ts';
+import { parseGenerationPath, readGenerationAsset } from '../core/sample/generation-asset.ts';
 import type { Project } from '../core/project/project.ts';
 
 export const ASSET_SCHEME_PRIVILEGES: CustomScheme = {
@@ -15,6 +16,12 @@ export const ASSET_SCHEME_PRIVILEGES: CustomScheme = {
 export function registerAssetProtocol(project: Project): void {
   protocol.handle(ASSET_PROTOCOL, async (request) => {
     const url = new URL(request.url);
+    if (url.hostname === 'generation') {
+      const target = parseGenerationPath(url.pathname.slice(1));
+      const image = target ? await readGenerationAsset(project, target.generationId, target.file) : null;
+      if (!image) return new Response('no such generated image in this project', { status: 404 });
+      return new Response(new Uint8Array(image.data), { headers: { 'content-type': image.mime, 'cache-control': 'no-store' } });
+    }
     if (url.hostname === 'mask') {
       const { runId, imageId } = parseMaskPath(url.pathname.slice(1));
       const mask = await readMaskAsset(project, runId, imageId);

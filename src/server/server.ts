@@ -7,6 +7,7 @@ import { AssetKind } from '../shared/api.ts';
 import { ApiFailure, type Service } from '../core/api/service.ts';
 import { readAsset } from '../core/library/assets.ts';
 import { parseMaskPath, readMaskAsset } from '../core/labels/mask-asset.ts';
+import { parseGenerationPath, readGenerationAsset } from '../core/sample/generation-asset.ts';
 import { TOKEN_COOKIE, isLoopbackHost, newToken, presentedToken, tokenMatches } from './auth.ts';
 import { staticFile } from './static-files.ts';
 
@@ -28,6 +29,8 @@ const HOST = '127.0.0.1';
 const MAX_BODY_BYTES = 1 << 20;
 /** /files/mask/<run>/<image id>: a segment map (see SelfguideClient.maskUrl). */
 const MASK_PREFIX = '/files/mask/';
+/** /files/generation/<generation id>/<index|preview>: a generated PNG (see SelfguideClient.generationUrl). */
+const GENERATION_PREFIX = '/files/generation/';
 const STATUS: Record<ApiFailure['code'], number> = { bad_request: 400, not_found: 404, conflict: 409, internal: 500 };
 const CSP = [
   "default-src 'self'",
@@ -75,6 +78,7 @@ export async function startServer(service: Service, options: ServerOptions = {})
     }
     if (url.pathname.startsWith('/api/')) return handleApi(url.pathname.slice(5), request, response);
     if (url.pathname.startsWith(MASK_PREFIX)) return handleMask(url.pathname.slice(MASK_PREFIX.length), response);
+    if (url.pathname.startsWith(GENERATION_PREFIX)) return handleGeneration(url.pathname.slice(GENERATION_PREFIX.length), response);
     if (url.pathname.startsWith('/files/')) return handleAsset(url.pathname, response);
     if (request.method !== 'GET') return sendJson(response, 405, { error: { code: 'bad_request', message: 'GET only' } });
     const file = options.rendererDir ? await staticFile(options.rendererDir, url.pathname) : null;
@@ -127,6 +131,19 @@ export async function startServer(service: Service, options: ServerOptions = {})
     }
     // A recompute rewrites the map under the same URL: revalidate instead of caching.
     response.writeHead(200, { 'content-type': asset.mime, 'cache-control': 'no-cache' });
+    response.end(asset.data);
+  }
+
+  async function handleGeneration(tail: string, response: ServerResponse): Promise<void> {
+    const target = parseGenerationPath(tail);
+    const asset = target ? await readGenerationAsset(service.project, target.generationId, target.file) : null;
+    if (!asset) {
+      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      response.end('no such generated image in this project\n');
+      return;
+    }
+    // The preview is rewritten under one URL while sampling; finished images never change.
+    response.writeHead(200, { 'content-type': asset.mime, 'cache-control': target?.file === 'preview' ? 'no-store' : 'private, max-age=3600' });
     response.end(asset.data);
   }
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { ClusterInfo, ClusterMember, ClusterRun, ClusterScores, ClusterSummary, LabelImport, Labelling } from './clusters.ts';
 import { BoxFilter, BoxRun, BoxStatus, ImageBox, PixelBox } from './boxes.ts';
 import { ImageMask, MaskMember, MaskRun, MaskSummary, SegmentInfo } from './masks.ts';
+import { DiffusionModelId, DiffusionModelInfo, Generation, GenerationParameters, SampleSettings } from './generations.ts';
 import { AvailableModel, ModelId, ModelInfo, ProviderReport } from './models.ts';
 import { Folder, ImageDetail, ImageSummary, Job, LibraryCounts, LibraryFilterStatus, ProjectInfo } from './schemas.ts';
 
@@ -166,6 +167,36 @@ export const api = {
   },
   /** A person's name for a segment; kept when the run is recomputed. */
   'masks.renameSegment': { input: RunId.extend({ segment: z.number().int().min(0), name: z.string().trim().min(1).max(200) }), output: SegmentInfo },
+  /** Diffusion models registered in the project (model.onnx + model.json from the trainer's export). */
+  'diffusionModels.list': { input: Nothing, output: z.array(DiffusionModelInfo) },
+  /** Validates a model folder by opening a session, then registers a copy; clusterRunId links the clusters it was trained on. */
+  'diffusionModels.import': {
+    input: z.object({
+      path: z.string().min(1),
+      name: z.string().trim().min(1).max(200).nullable().default(null),
+      clusterRunId: z.number().int().positive().nullable().default(null),
+    }),
+    output: DiffusionModelInfo,
+  },
+  /** Unregisters a model and deletes its copy; its generations stay in the history. */
+  'diffusionModels.remove': { input: z.object({ id: DiffusionModelId }), output: DiffusionModelInfo },
+  /** Records a generation (seed drawn here when null) and starts its sample job. */
+  'generate.start': { input: SampleSettings.extend({ modelId: DiffusionModelId }), output: z.object({ generation: Generation, job: Job }) },
+  /** The parameters embedded in a generated PNG: a file on this machine, the chunk text the renderer read from a picked file, or a generation's image. */
+  'generate.paramsFromPng': {
+    input: z
+      .object({
+        path: z.string().min(1).optional(),
+        text: z.string().min(1).max(100_000).optional(),
+        generationId: z.number().int().positive().optional(),
+        index: z.number().int().min(0).default(0),
+      })
+      .refine((input) => [input.path, input.text, input.generationId].filter((v) => v !== undefined).length === 1, 'give exactly one of path, text or generationId'),
+    output: GenerationParameters,
+  },
+  /** The history of generations, newest first. */
+  'generations.list': { input: z.object({ limit: z.number().int().min(1).max(1000).default(100) }), output: z.array(Generation) },
+  'generations.get': { input: Id, output: Generation },
 } as const;
 
 export type Api = typeof api;
@@ -193,6 +224,8 @@ export interface SelfguideClient {
   onEvent(listener: (event: ApiEvent) => void): () => void;
   /** URL under which the renderer may load an image asset (thumbnail or preview) of a registered image. */
   assetUrl(kind: AssetKind, imageId: number): string;
+  /** URL of a generation's image (index) or live predicted-x0 preview ('preview'). */
+  generationUrl(generationId: number, file: number | 'preview'): string;
   /** URL of an image's segment map (palette PNG) in a mask run. */
   maskUrl(runId: number, imageId: number): string;
 }

@@ -20,5 +20,9 @@ export function electronMaskUrl(runId: number, imageId: number): string {
   return `${ASSET_PROTOCOL}://mask/${runId}/${imageId}`;
 }
 
+export function electronGenerationUrl(generationId: number, file: number | 'preview'): string {
+  return `${ASSET_PROTOCOL}://generation/${generationId}/${file}`;
+}
+
 /** IPC channel names. */
 export const IPC = { invoke: 'selfguide:invoke', event: 'selfguide:event' } as const;

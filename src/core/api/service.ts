@@ -27,6 +27,7 @@ import { ModelError } from '../models/onnx-session.ts';
 import { probeInWorker } from '../models/probe-in-worker.ts';
 import { ModelNotFoundError, ModelRegistry } from '../models/registry.ts';
 import { OfflineError } from '../models/download-model.ts';
+import { generationErrorCode, generationHandlers } from '../sample/generation-api.ts';
 
 type ParsedInput<M extends Method> = z.infer<(typeof api)[M]['input']>;
 type Handlers = { [M in Method]: (input: ParsedInput<M>) => Promise<Output<M>> | Output<M> };
@@ -53,6 +54,7 @@ export function createService(project: Project, runner: JobRunner): Service {
   const masks = new MaskStore(project.db);
   let probe: ReturnType<typeof probeInWorker> | null = null;
   const handlers: Handlers = {
+    ...generationHandlers(project, runner),
     'project.info': () => ({
       path: project.root,
       name: project.name,
@@ -136,6 +138,8 @@ export function createService(project: Project, runner: JobRunner): Service {
 
 function toFailure(error: unknown): ApiFailure {
   if (error instanceof ApiFailure) return error;
+  const generationCode = generationErrorCode(error);
+  if (generationCode) return new ApiFailure(generationCode, (error as Error).message);
   if (error instanceof JobNotFoundError) return new ApiFailure('not_found', error.message);
   if (error instanceof JobStateError || error instanceof RunNotDoneError || error instanceof DecisionsPresentError) return new ApiFailure('conflict', error.message);
   if (error instanceof BoxRunNotFoundError || error instanceof BoxNotFoundError || error instanceof MaskRunNotFoundError || error instanceof MaskNotFoundError) {

@@ -7,6 +7,7 @@ import { runBoxes } from '../labels/box-job.ts';
 import { runClustering } from '../labels/cluster-job.ts';
 import { runMasks } from '../labels/mask-job.ts';
 import { runModelDownload } from '../models/download-job.ts';
+import { runSampling } from '../sample/sample-job.ts';
 
 export type JobHandler = (context: JobContext) => Promise<void>;
 
@@ -17,4 +18,5 @@ export const JOB_HANDLERS: Record<string, JobHandler> = {
   boxes: runBoxes,
   masks: runMasks,
   'model-download': runModelDownload,
+  sample: runSampling,
 };

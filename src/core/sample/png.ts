@@ -37,3 +37,17 @@ export async function samplesToPngs(samples: Float32Array, shape: ImageShape): P
     }),
   );
 }
+
+/** All images of a batch side by side in one PNG (the live preview of a batch). */
+export async function samplesToStripPng(samples: Float32Array, shape: ImageShape): Promise<Buffer> {
+  const { batch, channels, height, width } = shape;
+  if (channels !== 1 && channels !== 3) throw new RangeError(`PNG output needs 1 or 3 channels, got ${channels}`);
+  const rowBytes = width * channels;
+  const strip = new Uint8Array(batch * rowBytes * height);
+  for (let i = 0; i < batch; i++) {
+    const image = toInterleavedBytes(samples, shape, i);
+    for (let y = 0; y < height; y++) strip.set(image.subarray(y * rowBytes, (y + 1) * rowBytes), (y * batch + i) * rowBytes);
+  }
+  const png = sharp(strip, { raw: { width: width * batch, height, channels } });
+  return (channels === 1 ? png.toColourspace('b-w') : png).png().toBuffer();
+}

@@ -192,6 +192,92 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, segment)
   );
   `,
+  // Diffusion models (model.onnx + model.json copied under diffusion-models/<id>/) and the history of
+  // generations made with them (PNGs under generations/<id>/, parameters also inside each PNG).
+  `
+  CREATE TABLE diffusion_models (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL,
+    dir TEXT NOT NULL,
+    sha256 TEXT NOT NULL,
+    bytes INTEGER NOT NULL,
+    spec TEXT NOT NULL,
+    source_run_id INTEGER,
+    cluster_run_id INTEGER REFERENCES cluster_runs(id) ON DELETE SET NULL,
+    added_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  );
+  CREATE TABLE generations (
+    id INTEGER PRIMARY KEY,
+    model_id INTEGER REFERENCES diffusion_models(id) ON DELETE SET NULL,
+    parameters TEXT NOT NULL,
+    random_seed INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+    job_id INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+    images INTEGER NOT NULL DEFAULT 0,
+    preview_step INTEGER,
+    error TEXT,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  );
+  `,
+  // Diffusion training runs: what each trains on (guidance level and source), its parameters, and
+  // where it is; files under runs/<id>/ (manifest, trainer run folder, log, metrics, exported model).
+  `
+  CREATE TABLE training_runs (
+    id INTEGER PRIMARY KEY,
+    level TEXT NOT NULL CHECK (level IN ('none', 'label', 'cluster', 'box', 'mask')),
+    cluster_run_id INTEGER REFERENCES cluster_runs(id) ON DELETE SET NULL,
+    labelling_id INTEGER REFERENCES labellings(id) ON DELETE SET NULL,
+    box_run_id INTEGER,
+    mask_run_id INTEGER,
+    preset TEXT NOT NULL,
+    parameters TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'training', 'exporting', 'done', 'failed', 'cancelled')),
+    job_id INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+    step INTEGER NOT NULL DEFAULT 0,
+    checkpoint_step INTEGER,
+    loss REAL,
+    images INTEGER,
+    val_images INTEGER,
+    missing_images INTEGER NOT NULL DEFAULT 0,
+    skipped_images INTEGER NOT NULL DEFAULT 0,
+    dir TEXT NOT NULL,
+    model_dir TEXT,
+    trainer_pid INTEGER,
+    error TEXT,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  );
+  `,
+  // People's edits of a clustering run, layered over the computed assignments: a recompute replaces
+  // cluster_assignments only, never these (src/core/labels/effective-clusters.ts combines both).
+  `
+  -- Clusters made by splitting one: numbered from the run's k up.
+  CREATE TABLE cluster_splits (
+    run_id INTEGER NOT NULL REFERENCES cluster_runs(id) ON DELETE CASCADE,
+    cluster INTEGER NOT NULL,
+    split_from INTEGER NOT NULL,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (run_id, cluster)
+  );
+  -- A merged cluster's images belong to into_cluster (always a cluster that is itself not merged).
+  CREATE TABLE cluster_merges (
+    run_id INTEGER NOT NULL REFERENCES cluster_runs(id) ON DELETE CASCADE,
+    cluster INTEGER NOT NULL,
+    into_cluster INTEGER NOT NULL,
+    merged_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (run_id, cluster)
+  );
+  -- Per image: the cluster a person moved it to (null: the computed one) and whether it is an outlier;
+  -- distance: to the sub-centroid of a split (null: the computed distance).
+  CREATE TABLE cluster_image_decisions (
+    run_id INTEGER NOT NULL REFERENCES cluster_runs(id) ON DELETE CASCADE,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    cluster INTEGER,
+    distance REAL,
+    outlier INTEGER NOT NULL DEFAULT 0,
+    decided_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    PRIMARY KEY (run_id, image_id)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

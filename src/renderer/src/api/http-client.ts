@@ -63,6 +63,7 @@ export function createHttpClient(token: string | null): SelfguideClient {
       return () => listeners.delete(listener);
     },
     assetUrl: (kind, imageId) => `/files/${kind}/${imageId}`,
+    generationUrl: (generationId, file) => `/files/generation/${generationId}/${file}`,
     maskUrl: (runId, imageId) => `/files/mask/${runId}/${imageId}`,
   };
 }

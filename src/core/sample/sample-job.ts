@@ -1,0 +1,101 @@
+// The 'sample' job: makes a generation's images in chunks of CHUNK, each chunk one sampler run over
+// ONNX Runtime (guidance halves in one batched call). Between steps it honours cancel and reports
+// progress (steps done over all chunks, with rate and ETA); every PREVIEW_MS it writes the predicted x̂0
+// of the chunk as generations/<id>/preview.png. Each finished chunk's PNGs are written (parameters
+// embedded) and counted, so a resumed job starts at the first missing chunk. The noise of image i is
+// slice i of the seed's stream, so chunking never changes an image.
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { z } from 'zod';
+import type { JobContext } from '../jobs/job-context.ts';
+import type { Project } from '../project/project.ts';
+import { conditionInputs } from './condition-input.ts';
+import { loadDiffusionModel } from './diffusion-model.ts';
+import { DiffusionModelStore } from './diffusion-registry.ts';
+import { generate } from './generate.ts';
+import { embedParameters } from './generation-png.ts';
+import { GenerationStore, generationFile } from './generation-store.ts';
+import { gaussianNoise } from './noise.ts';
+import { samplesToPngs, samplesToStripPng } from './png.ts';
+import { SampleCancelledError } from './sampler.ts';
+
+export const SampleJobSpec = z.object({ generationId: z.number().int().positive() });
+export type SampleJobSpec = z.infer<typeof SampleJobSpec>;
+
+/** Images per sampler run (an ONNX batch of 2·CHUNK with guidance). */
+export const CHUNK = 8;
+const PREVIEW_MS = 400;
+
+function writeAtomically(project: Project, file: string, data: Uint8Array): void {
+  const path = join(project.root, file);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(`${path}.tmp`, data);
+  renameSync(`${path}.tmp`, path);
+}
+
+export async function runSampling(context: JobContext): Promise<void> {
+  const { project } = context;
+  const { generationId } = SampleJobSpec.parse(context.spec);
+  const generations = new GenerationStore(project.db);
+  const generation = generations.get(generationId);
+  const { parameters } = generation;
+  if (generation.modelId === null) throw new Error(`the diffusion model of generation #${generationId} was removed; import it again and start a new generation`);
+  const models = new DiffusionModelStore(project);
+  const info = models.get(generation.modelId);
+  const { count, steps, seed, w, sampler } = parameters;
+  const chunks = Math.ceil(count / CHUNK);
+  const firstChunk = Math.floor(generation.images / CHUNK);
+  generations.update(generationId, { state: 'running', error: null });
+  context.progress({ phase: 'loading the model', done: firstChunk * steps, total: chunks * steps });
+  const model = await loadDiffusionModel(models.dir(info.id));
+  let previews: Promise<void> = Promise.resolve(); // preview writes in order, all settled before the job ends
+  try {
+    const shape = { channels: info.channels, height: info.resolution, width: info.resolution };
+    const noise = gaussianNoise(seed, count * model.imageSize);
+    let lastPreview = 0;
+    for (let chunk = firstChunk; chunk < chunks; chunk++) {
+      const start = chunk * CHUNK;
+      const size = Math.min(CHUNK, count - start);
+      context.progress({ phase: chunks > 1 ? `sampling images ${start + 1}–${start + size} of ${count}` : `sampling ${count} image(s)` });
+      const images = await generate(model, {
+        count: size,
+        steps,
+        w,
+        sampler,
+        noise: noise.subarray(start * model.imageSize, (start + size) * model.imageSize),
+        condition: conditionInputs(info, parameters.condition, size),
+        hooks: {
+          isCancelled: () => context.isCancelled(),
+          onStep: ({ step, total, x0 }) => {
+            context.progress({ done: chunk * steps + step });
+            const now = Date.now();
+            if (now - lastPreview < PREVIEW_MS && step < total) return;
+            lastPreview = now;
+            const copy = Float32Array.from(x0); // x0 is only valid during this call
+            previews = previews.then(async () => {
+              writeAtomically(project, generationFile(generationId, 'preview'), await samplesToStripPng(copy, { batch: size, ...shape }));
+              generations.update(generationId, { previewStep: chunk * steps + step });
+            });
+          },
+        },
+      });
+      await previews;
+      const pngs = await samplesToPngs(images, { batch: size, ...shape });
+      pngs.forEach((png, i) => writeAtomically(project, generationFile(generationId, start + i), embedParameters(png, { ...parameters, index: start + i })));
+      generations.update(generationId, { images: start + size });
+    }
+    generations.update(generationId, { state: 'done' });
+    context.progress({ phase: 'finished', done: chunks * steps, message: `generation #${generationId}: ${count} image(s) in ${join(project.root, dirname(generationFile(generationId, 0)))}` });
+  } catch (error) {
+    if (error instanceof SampleCancelledError) {
+      generations.update(generationId, { state: 'cancelled' });
+      context.progress({ phase: 'cancelled', message: `generation #${generationId} cancelled; resume the job to finish it` });
+      return;
+    }
+    generations.update(generationId, { state: 'failed', error: error instanceof Error ? error.message : String(error) });
+    throw error;
+  } finally {
+    await previews.catch(() => undefined);
+    await model.close();
+  }
+}
