@@ -12,6 +12,8 @@ const DEFAULTS = {
   offline: false,
   /** Extra pinned-download manifest (JSON file) besides the built-in one. */
   modelManifest: null as string | null,
+  /** Python that runs the trainer (null: $SELFGUIDE_PYTHON, the selfguide folder's .venv, python3). */
+  pythonPath: null as string | null,
   /**
    * LOST boxes run on the image at (nearly) full resolution: the longer side is scaled down to this
    * (a 4000-px photo at patch 16 would be ~47,000 patches and a 47,000² Gram matrix).
