@@ -40,7 +40,7 @@ const BROKEN = 'f-broken.png';
 
 function expectBoxAround(box: readonly number[] | null, image: (typeof IMAGES)[number]): void {
   expect(box).not.toBeNull();
-  const [x0, y0, x1, y1] = box as number[];
+  const [x0, y0, x1, y1] = box as [number, number, number, number];
   const [ox0, oy0, ox1, oy1] = image.object;
   const slack = Math.ceil(16 / image.scale);
   expect(x0).toBeLessThanOrEqual(ox0);
