@@ -9,12 +9,13 @@ import { featuresCommand } from './commands/features.ts';
 import { initCommand } from './commands/init.ts';
 import { labelsCommand } from './commands/labels.ts';
 import { modelsCommand } from './commands/models.ts';
+import { sampleCommand } from './commands/sample.ts';
 import { scanCommand } from './commands/scan.ts';
 import { serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
 import { EXIT, UsageError } from './output.ts';
 
-const COMMANDS: Command[] = [initCommand, scanCommand, modelsCommand, featuresCommand, clusterCommand, labelsCommand, statusCommand, serveCommand, demoCommand];
+const COMMANDS: Command[] = [initCommand, scanCommand, modelsCommand, featuresCommand, clusterCommand, labelsCommand, sampleCommand, statusCommand, serveCommand, demoCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

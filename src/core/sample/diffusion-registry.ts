@@ -74,6 +74,17 @@ export async function registerDiffusionModel(project: Project, dir: string, opti
   return store.get(id);
 }
 
+/**
+ * The model folder's registered entry when its model.onnx is already registered (same sha256), else a
+ * new registration: what `selfguide sample --model DIR` and the demo use, so running twice adds one model.
+ */
+export async function registeredOrNew(project: Project, dir: string, options: RegisterOptions = {}): Promise<DiffusionModelInfo> {
+  const onnx = join(resolve(dir), 'model.onnx');
+  const sha256 = await sha256File(onnx).catch(() => null); // a missing file is explained by registerDiffusionModel
+  const known = sha256 ? new DiffusionModelStore(project).findBySha256(sha256) : null;
+  return known ?? registerDiffusionModel(project, dir, options);
+}
+
 export class DiffusionModelStore {
   private readonly project: Project;
 
@@ -83,6 +94,12 @@ export class DiffusionModelStore {
 
   list(): DiffusionModelInfo[] {
     return (this.project.db.prepare('SELECT * FROM diffusion_models ORDER BY id').all() as unknown as Row[]).map(toInfo);
+  }
+
+  /** The registered model whose ONNX file has this hash, if any (the newest). */
+  findBySha256(sha256: string): DiffusionModelInfo | null {
+    const row = this.project.db.prepare('SELECT * FROM diffusion_models WHERE sha256 = ? ORDER BY id DESC').get(sha256) as Row | undefined;
+    return row ? toInfo(row) : null;
   }
 
   get(id: number): DiffusionModelInfo {
