@@ -1,6 +1,7 @@
 // The outcome of a clustering run as the CLI shows it (shared by `cluster` and `demo`): the run, its
 // cluster sizes, and its scores against a ground-truth labelling when there is one.
 import { ClusterStore } from '../core/labels/cluster-store.ts';
+import { effectiveClusters } from '../core/labels/effective-clusters.ts';
 import { scoreRun } from '../core/labels/score-run.ts';
 import type { Project } from '../core/project/project.ts';
 import type { ClusterInfo, ClusterRun, ClusterScores } from '../shared/clusters.ts';
@@ -15,7 +16,7 @@ export function clusterReport(project: Project, runId: number, labellingId: numb
   const store = new ClusterStore(project.db);
   const run = store.get(runId);
   const scores = run.state === 'done' && labellingId !== null ? scoreRun(project.db, runId, labellingId) : null;
-  return { run, clusters: run.state === 'done' ? store.clusters(runId) : [], scores };
+  return { run, clusters: run.state === 'done' ? effectiveClusters(project.db, runId) : [], scores };
 }
 
 export function formatScores(scores: ClusterScores): string {

@@ -1,7 +1,7 @@
 // The one API contract between the renderer and the back end. Both transports (Electron IPC and
 // HTTP + WebSocket) dispatch through this table and validate every input and output with it.
 import { z } from 'zod';
-import { ClusterInfo, ClusterMember, ClusterRun, ClusterScores, ClusterSummary, LabelImport, Labelling } from './clusters.ts';
+import { ClusterInfo, ClusterMap, ClusterMember, ClusterRun, ClusterScores, ClusterSummary, LabelImport, Labelling, MapMethod } from './clusters.ts';
 import { BoxFilter, BoxRun, BoxStatus, ImageBox, PixelBox } from './boxes.ts';
 import { ImageMask, MaskMember, MaskRun, MaskSummary, SegmentInfo } from './masks.ts';
 import { DiffusionModelId, DiffusionModelInfo, Generation, GenerationParameters, SampleSettings } from './generations.ts';
@@ -74,15 +74,37 @@ export const api = {
     output: z.object({ run: ClusterRun, job: Job }),
   },
   'clusters.summary': { input: RunId, output: ClusterSummary },
-  /** A page of one cluster's images, nearest to the centroid first. */
+  /** A page of one cluster's images (clusterId null: the outliers), nearest to the centroid first; people's decisions applied. */
   'clusters.images': {
-    input: RunId.extend({ clusterId: z.number().int().min(0), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }),
+    input: RunId.extend({ clusterId: z.number().int().min(0).nullable(), offset: z.number().int().min(0).default(0), limit: z.number().int().min(1).max(1000).default(100) }),
     output: z.object({ total: z.number().int(), items: z.array(ClusterMember) }),
   },
   /** A person's name for a cluster; kept when the run is recomputed. */
   'clusters.rename': { input: RunId.extend({ clusterId: z.number().int().min(0), name: z.string().trim().min(1).max(200) }), output: ClusterInfo },
   /** NMI, AMI, ARI and purity of a run against a ground-truth labelling, with per-cluster majority labels. */
   'clusters.score': { input: RunId.extend({ labellingId: z.number().int().positive() }), output: ClusterScores },
+  /** Computes a run again (same model, k, parameters). With decisions present it answers conflict unless replace: true; they are kept either way. */
+  'clusters.recompute': { input: RunId.extend({ replace: z.boolean().default(false) }), output: z.object({ run: ClusterRun, job: Job }) },
+  /** Merges clusters into another: their images count there from now on (a decision, kept on recompute). */
+  'clusters.merge': {
+    input: RunId.extend({ clusterIds: z.array(z.number().int().min(0)).min(1), into: z.number().int().min(0) }),
+    output: ClusterSummary,
+  },
+  /** Splits a cluster by k-means on its members' features (k = 2 by default): the largest part stays, the others become new clusters. */
+  'clusters.split': { input: RunId.extend({ clusterId: z.number().int().min(0), k: z.number().int().min(2).max(50).default(2) }), output: ClusterSummary },
+  /** Moves images to a cluster (no longer outliers). */
+  'clusters.move': { input: RunId.extend({ imageIds: z.array(z.number().int().positive()).min(1).max(200_000), clusterId: z.number().int().min(0) }), output: ClusterSummary },
+  /** Marks images as outliers (in no cluster), or takes the mark back with outlier: false. */
+  'clusters.outlier': {
+    input: RunId.extend({ imageIds: z.array(z.number().int().positive()).min(1).max(200_000), outlier: z.boolean().default(true) }),
+    output: ClusterSummary,
+  },
+  /** The listed images of a run with their effective clusters, in the order given (e.g. a map selection). */
+  'clusters.members': { input: RunId.extend({ imageIds: z.array(z.number().int().positive()).max(1000) }), output: z.array(ClusterMember) },
+  /** The run's images on the cached 2-D map of its model's features (method null: UMAP up to 20,000 images, else PCA); null until computed. */
+  'clusters.map': { input: RunId.extend({ method: MapMethod.nullable().default(null) }), output: ClusterMap.nullable() },
+  /** Starts the job that computes (or recomputes) the map for the run's model. */
+  'clusters.computeMap': { input: RunId.extend({ method: MapMethod.nullable().default(null) }), output: Job },
   'labels.list': { input: Nothing, output: z.array(Labelling) },
   /** Imports ground truth from a CSV (file,label or path,label) or from the images' folder names. */
   'labels.import': {

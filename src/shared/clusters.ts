@@ -34,11 +34,23 @@ export const ClusterInfo = z.object({
   /** "cluster N" unless a person renamed it. */
   name: z.string(),
   renamed: z.boolean(),
+  /** Images effectively in the cluster (computed assignment + people's decisions, outliers left out). */
   size: z.number().int(),
+  /** Set when a person merged this cluster into another: its images count there. */
+  mergedInto: z.number().int().nullable(),
+  /** Set for a cluster made by splitting this one (ids from k up). */
+  splitFrom: z.number().int().nullable(),
 });
 export type ClusterInfo = z.infer<typeof ClusterInfo>;
 
-export const ClusterSummary = z.object({ run: ClusterRun, clusters: z.array(ClusterInfo) });
+export const ClusterSummary = z.object({
+  run: ClusterRun,
+  clusters: z.array(ClusterInfo),
+  /** Images people marked as outliers: in no cluster. */
+  outliers: z.number().int(),
+  /** People's decisions on the run (names, merges, splits, moved images, outliers); a recompute keeps them. */
+  decisions: z.number().int(),
+});
 export type ClusterSummary = z.infer<typeof ClusterSummary>;
 
 export const ClusterMember = z.object({
@@ -46,8 +58,29 @@ export const ClusterMember = z.object({
   relPath: z.string(),
   /** Squared Euclidean distance to the centroid, both unit-normalized (0 … 4). */
   distance: z.number(),
+  /** The effective cluster; null for an outlier. */
+  cluster: z.number().int().nullable(),
+  /** Whether a person's decision (move, split, merge, outlier) placed the image. */
+  decided: z.boolean(),
 });
 export type ClusterMember = z.infer<typeof ClusterMember>;
+
+export const MapMethod = z.enum(['umap', 'pca']);
+export type MapMethod = z.infer<typeof MapMethod>;
+
+/** A run's images laid out in 2-D (positions scaled into [0, 1]), with their effective clusters (−1: outlier). */
+export const ClusterMap = z.object({
+  runId: z.number().int(),
+  modelId: ModelId,
+  method: MapMethod,
+  imageIds: z.array(z.number().int()),
+  x: z.array(z.number()),
+  y: z.array(z.number()),
+  clusters: z.array(z.number().int()),
+  /** Images of the run the cached layout lacks (features added since): compute the map again to place them. */
+  missing: z.number().int(),
+});
+export type ClusterMap = z.infer<typeof ClusterMap>;
 
 export const Labelling = z.object({
   id: z.number().int(),

@@ -2,7 +2,7 @@
 // Transports call `dispatch`, which validates the input first and maps failures to API errors.
 import type { z } from 'zod';
 import { type ApiError, type Method, type Output, api } from '../../shared/api.ts';
-import type { ClusterInfo } from '../../shared/clusters.ts';
+import type { ClusterInfo, ClusterSummary } from '../../shared/clusters.ts';
 import type { SegmentInfo } from '../../shared/masks.ts';
 import { JobRunner, JobStateError } from '../jobs/job-runner.ts';
 import { JobNotFoundError, JobStore } from '../jobs/job-store.ts';
@@ -12,7 +12,11 @@ import type { Project } from '../project/project.ts';
 import { startFeatures } from '../features/start.ts';
 import { BoxRunNotFoundError, BoxStore, DecisionsPresentError } from '../labels/box-store.ts';
 import { BoxNotFoundError, decideBox, imageBox } from '../labels/box-review.ts';
+import { ClusterDecisionError, ClusterDecisions } from '../labels/cluster-decisions.ts';
+import { clusterMap, startClusterMap } from '../labels/cluster-map.ts';
 import { ClusterRunNotFoundError, ClusterStore } from '../labels/cluster-store.ts';
+import { effectiveClusters, effectiveMembers, effectiveMembersById, outlierCount } from '../labels/effective-clusters.ts';
+import { splitCluster } from '../labels/split-cluster.ts';
 import { imageMask, MaskNotFoundError } from '../labels/mask-review.ts';
 import { MaskRunNotFoundError, MaskStore } from '../labels/mask-store.ts';
 import { recomputeBoxes, startBoxes } from '../labels/start-boxes.ts';
@@ -20,7 +24,7 @@ import { recomputeMasks, startMasks } from '../labels/start-masks.ts';
 import { importLabelsCsv, importLabelsFromFolders, LabelImportError } from '../labels/import-labels.ts';
 import { LabellingNotFoundError, LabellingStore } from '../labels/labelling-store.ts';
 import { RunNotDoneError, scoreRun } from '../labels/score-run.ts';
-import { startClustering } from '../labels/start-clustering.ts';
+import { recomputeClustering, startClustering } from '../labels/start-clustering.ts';
 import { importModel } from '../models/import-model.ts';
 import { availableModels } from '../models/manifest.ts';
 import { ModelError } from '../models/onnx-session.ts';
@@ -50,6 +54,13 @@ export function createService(project: Project, runner: JobRunner): Service {
   const jobs = new JobStore(project.db);
   const models = new ModelRegistry(project);
   const clusters = new ClusterStore(project.db);
+  const decisions = new ClusterDecisions(project.db);
+  const summary = (runId: number): ClusterSummary => ({
+    run: clusters.get(runId),
+    clusters: effectiveClusters(project.db, runId),
+    outliers: outlierCount(project.db, runId),
+    decisions: decisions.count(runId),
+  });
   const boxes = new BoxStore(project.db);
   const masks = new MaskStore(project.db);
   let probe: ReturnType<typeof probeInWorker> | null = null;
@@ -92,13 +103,33 @@ export function createService(project: Project, runner: JobRunner): Service {
     'features.start': (input) => startFeatures(project, runner, input),
     'clusters.runs': () => clusters.list(),
     'clusters.start': (input) => startClustering(project, runner, input),
-    'clusters.summary': ({ runId }) => ({ run: clusters.get(runId), clusters: clusters.clusters(runId) }),
-    'clusters.images': ({ runId, clusterId, offset, limit }) => clusters.members(runId, clusterId, offset, limit),
+    'clusters.summary': ({ runId }) => summary(runId),
+    'clusters.images': ({ runId, clusterId, offset, limit }) => effectiveMembers(project.db, runId, clusterId, offset, limit),
     'clusters.rename': ({ runId, clusterId, name }) => {
-      clusters.rename(runId, clusterId, name);
-      return clusters.clusters(runId)[clusterId] as ClusterInfo;
+      decisions.rename(runId, clusterId, name);
+      return effectiveClusters(project.db, runId).find((cluster) => cluster.id === clusterId) as ClusterInfo;
     },
     'clusters.score': ({ runId, labellingId }) => scoreRun(project.db, runId, labellingId),
+    'clusters.recompute': ({ runId, replace }) => recomputeClustering(project, runner, runId, replace),
+    'clusters.merge': ({ runId, clusterIds, into }) => {
+      decisions.merge(runId, clusterIds, into);
+      return summary(runId);
+    },
+    'clusters.split': async ({ runId, clusterId, k }) => {
+      await splitCluster(project, runId, clusterId, k);
+      return summary(runId);
+    },
+    'clusters.move': ({ runId, imageIds, clusterId }) => {
+      decisions.move(runId, imageIds, clusterId);
+      return summary(runId);
+    },
+    'clusters.outlier': ({ runId, imageIds, outlier }) => {
+      decisions.setOutlier(runId, imageIds, outlier);
+      return summary(runId);
+    },
+    'clusters.members': ({ runId, imageIds }) => effectiveMembersById(project.db, runId, imageIds),
+    'clusters.map': ({ runId, method }) => clusterMap(project, runId, method),
+    'clusters.computeMap': ({ runId, method }) => startClusterMap(project, runner, runId, method),
     'labels.list': () => new LabellingStore(project.db).list(),
     'labels.import': ({ csvPath, fromFolders, name }) =>
       fromFolders ? importLabelsFromFolders(project, name ?? undefined) : importLabelsCsv(project, csvPath as string, name ?? undefined),
@@ -147,7 +178,7 @@ function toFailure(error: unknown): ApiFailure {
   }
   if (error instanceof FolderError) return new ApiFailure('bad_request', error.message);
   if (error instanceof ClusterRunNotFoundError || error instanceof LabellingNotFoundError) return new ApiFailure('not_found', error.message);
-  if (error instanceof LabelImportError || error instanceof RangeError) return new ApiFailure('bad_request', error.message);
+  if (error instanceof LabelImportError || error instanceof ClusterDecisionError || error instanceof RangeError) return new ApiFailure('bad_request', error.message);
   if (error instanceof ModelNotFoundError) return new ApiFailure('not_found', error.message);
   if (error instanceof ModelError || error instanceof OfflineError) return new ApiFailure('bad_request', error.message);
   return new ApiFailure('internal', error instanceof Error ? error.message : String(error));

@@ -5,6 +5,7 @@ import { runFeatures } from '../features/extract-job.ts';
 import { runScan } from '../ingest/scan.ts';
 import { runBoxes } from '../labels/box-job.ts';
 import { runClustering } from '../labels/cluster-job.ts';
+import { runClusterMap } from '../labels/cluster-map.ts';
 import { runMasks } from '../labels/mask-job.ts';
 import { runModelDownload } from '../models/download-job.ts';
 import { runSampling } from '../sample/sample-job.ts';
@@ -17,6 +18,7 @@ export const JOB_HANDLERS: Record<string, JobHandler> = {
   cluster: runClustering,
   boxes: runBoxes,
   masks: runMasks,
+  'cluster-map': runClusterMap,
   'model-download': runModelDownload,
   sample: runSampling,
 };

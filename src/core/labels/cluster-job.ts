@@ -9,7 +9,7 @@ import { readFeatures } from '../features/reader.ts';
 import type { Project } from '../project/project.ts';
 import { ClusterStore } from './cluster-store.ts';
 import { clusterImages } from './image-clusters.ts';
-import { matrix } from './matrix.ts';
+import { type Matrix, matrix } from './matrix.ts';
 
 export const ClusterSpec = z.object({ runId: z.number().int().positive() });
 export type ClusterSpec = z.infer<typeof ClusterSpec>;
@@ -31,6 +31,17 @@ function imagesWithFeatures(project: Project, modelId: string): number[] {
   return rows.map((row) => row.id);
 }
 
+/** The cls features of every ok image that has them for the model (current content only), in image id order. */
+export function readClsFeatures(project: Project, modelId: string): { imageIds: number[]; cls: Matrix } {
+  const candidates = imagesWithFeatures(project, modelId);
+  const features = readFeatures(project, modelId, candidates, 'cls');
+  // An index row for outdated content is not "found": those images wait for the features job.
+  const imageIds = candidates.filter((_, i) => features.found[i]);
+  const dim = features.shape[0] as number;
+  const rows = imageIds.length === candidates.length ? features.data : gatherFound(features.data, features.found, dim);
+  return { imageIds, cls: matrix(rows, imageIds.length, dim) };
+}
+
 export async function runClustering(context: JobContext): Promise<void> {
   const { project } = context;
   const { runId } = ClusterSpec.parse(context.spec);
@@ -41,15 +52,10 @@ export async function runClustering(context: JobContext): Promise<void> {
   const total = restarts * iterations;
   try {
     context.progress({ phase: 'reading features', done: 0, total, message: null });
-    const candidates = imagesWithFeatures(project, run.modelId);
-    const features = readFeatures(project, run.modelId, candidates, 'cls');
-    // An index row for outdated content is not "found": those images wait for the features job.
-    const imageIds = candidates.filter((_, i) => features.found[i]);
+    const { imageIds, cls } = readClsFeatures(project, run.modelId);
     if (imageIds.length < run.k) throw new Error(`k = ${run.k} needs at least ${run.k} images with features of ${run.modelId}; found ${imageIds.length}.`);
-    const dim = features.shape[0] as number;
-    const rows = imageIds.length === candidates.length ? features.data : gatherFound(features.data, features.found, dim);
     context.progress({ phase: `k-means (k = ${run.k}, ${imageIds.length} images)` });
-    const result = await clusterImages(matrix(rows, imageIds.length, dim), {
+    const result = await clusterImages(cls, {
       k: run.k,
       seed,
       restarts,

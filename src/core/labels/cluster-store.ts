@@ -1,6 +1,7 @@
-// The SQLite side of clustering runs: the runs themselves, each image's cluster and distance to its
-// centroid, and the names people gave clusters (kept apart, so a recompute never overwrites them).
-import { type ClusterInfo, type ClusterMember, ClusterParameters, type ClusterRun } from '../../shared/clusters.ts';
+// The SQLite side of clustering runs: the runs themselves and what k-means computed (each image's
+// cluster and distance to its centroid). People's decisions live apart (cluster-decisions.ts); read
+// assignments through effective-clusters.ts, which combines both.
+import { ClusterParameters, type ClusterRun } from '../../shared/clusters.ts';
 import { type Database, transaction } from '../store/database.ts';
 
 export class ClusterRunNotFoundError extends Error {
@@ -76,56 +77,6 @@ export class ClusterStore {
         .prepare("UPDATE cluster_runs SET state = 'done', images = ?, inertia = ?, method = ?, centroid_file = ? WHERE id = ?")
         .run(result.imageIds.length, result.inertia, result.method, result.centroidFile, runId);
     });
-  }
-
-  /** Every cluster 0 … k−1 with its size (0 for an empty one) and name. */
-  clusters(runId: number): ClusterInfo[] {
-    const run = this.get(runId);
-    const sizes = new Map(
-      (this.db.prepare('SELECT cluster, count(*) AS n FROM cluster_assignments WHERE run_id = ? GROUP BY cluster').all(runId) as { cluster: number; n: number }[]).map(
-        (row) => [row.cluster, row.n],
-      ),
-    );
-    const names = new Map(
-      (this.db.prepare('SELECT cluster, name FROM cluster_names WHERE run_id = ?').all(runId) as { cluster: number; name: string }[]).map((row) => [
-        row.cluster,
-        row.name,
-      ]),
-    );
-    return Array.from({ length: run.k }, (_, id) => ({
-      id,
-      name: names.get(id) ?? defaultClusterName(id),
-      renamed: names.has(id),
-      size: sizes.get(id) ?? 0,
-    }));
-  }
-
-  /** A page of a cluster's images, nearest to the centroid first. */
-  members(runId: number, cluster: number, offset: number, limit: number): { total: number; items: ClusterMember[] } {
-    this.get(runId);
-    const { n } = this.db.prepare('SELECT count(*) AS n FROM cluster_assignments WHERE run_id = ? AND cluster = ?').get(runId, cluster) as { n: number };
-    const items = this.db
-      .prepare(
-        `SELECT a.image_id AS imageId, i.rel_path AS relPath, a.distance FROM cluster_assignments a JOIN images i ON i.id = a.image_id
-         WHERE a.run_id = ? AND a.cluster = ? ORDER BY a.distance, a.image_id LIMIT ? OFFSET ?`,
-      )
-      .all(runId, cluster, limit, offset) as unknown as ClusterMember[];
-    return { total: n, items };
-  }
-
-  /** The image ids and clusters of a done run, in image id order. */
-  assignments(runId: number): { imageId: number; cluster: number }[] {
-    return this.db
-      .prepare('SELECT image_id AS imageId, cluster FROM cluster_assignments WHERE run_id = ? ORDER BY image_id')
-      .all(runId) as { imageId: number; cluster: number }[];
-  }
-
-  rename(runId: number, cluster: number, name: string): void {
-    const run = this.get(runId);
-    if (!Number.isInteger(cluster) || cluster < 0 || cluster >= run.k) throw new RangeError(`Run #${runId} has clusters 0 to ${run.k - 1}.`);
-    this.db
-      .prepare("INSERT INTO cluster_names (run_id, cluster, name) VALUES (?, ?, ?) ON CONFLICT DO UPDATE SET name = excluded.name, renamed_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')")
-      .run(runId, cluster, name);
   }
 }
 
