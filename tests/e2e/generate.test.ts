@@ -1,0 +1,125 @@
+// The Generate view in Chromium against `selfguide serve`: import a tiny model exported by the real
+// trainer, generate a guided batch, see the grid and the history, save a PNG, load its parameters back,
+// and watch the live predicted-x0 preview of a long run before cancelling it.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Generation } from '../../src/shared/generations.ts';
+import { exportTinyDiffusionModels } from '../support/diffusion-models.ts';
+import { launchChromium } from './support/browser.ts';
+import { type Served, selfguide, serve } from './support/cli.ts';
+
+describe('generate view', () => {
+  let root: string;
+  let modelDir: string;
+  let server: Served;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  async function api<T>(method: string, input: object): Promise<T> {
+    const response = await fetch(`${server.origin}/api/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-selfguide-token': server.token },
+      body: JSON.stringify(input),
+    });
+    return ((await response.json()) as { result: T }).result;
+  }
+  const settings = () => page.getByRole('form', { name: 'Generation settings' });
+  const field = (name: string) => settings().getByLabel(name, { exact: true });
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'selfguide-e2e-generate-'));
+    ({ label: modelDir } = await exportTinyDiffusionModels(join(root, 'models'), ['label']));
+    await selfguide('init', join(root, 'project'));
+    server = await serve(join(root, 'project'));
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(10_000);
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    page.on('console', (message) => {
+      if (message.type() === 'error' || message.type() === 'warning') pageErrors.push(message.text());
+    });
+    await page.goto(server.url);
+    await page.getByRole('link', { name: 'Generate' }).click();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('imports a model folder and offers its classes with their names', async () => {
+    await expect.poll(() => page.getByText('No diffusion model yet').isVisible()).toBe(true);
+    await page.getByLabel('Model folder path').fill(modelDir);
+    await page.getByRole('button', { name: 'Import model' }).click();
+    await expect.poll(() => field('Model').inputValue()).toBe('1');
+    await expect.poll(() => page.getByRole('radio', { name: /^7 · Sneaker/ }).count()).toBe(1);
+    expect(await page.getByRole('radiogroup', { name: 'Cluster' }).getByRole('radio').count()).toBe(10);
+  });
+
+  it('generates a guided batch: the grid shows every image, the history records every parameter', async () => {
+    await page.getByRole('radio', { name: /^7 · Sneaker/ }).click();
+    await field('Guidance scale').fill('2.5');
+    await field('Steps').fill('6');
+    await field('Seed').fill('5');
+    await field('Batch size').fill('3');
+    await settings().getByRole('button', { name: 'Generate' }).click();
+
+    const grid = page.getByRole('list', { name: 'Generated images' });
+    await expect.poll(() => grid.locator('img').count()).toBe(3);
+    await expect
+      .poll(() => grid.locator('img').evaluateAll((images: HTMLImageElement[]) => images.map((img) => img.complete && img.naturalWidth)))
+      .toEqual([16, 16, 16]);
+    const [generation] = await api<Generation[]>('generations.list', {});
+    expect(generation).toMatchObject({ state: 'done', images: 3, randomSeed: false });
+    expect(generation!.parameters).toMatchObject({ count: 3, seed: 5, w: 2.5, steps: 6, sampler: 'ddim', condition: { kind: 'cluster', cluster: 7 } });
+    const row = page.getByRole('table', { name: 'Generation history' }).locator('tbody tr').first();
+    await expect.poll(() => row.textContent()).toMatch(/cluster 7.*2\.5.*ddim 6.*5.*3\/3.*done/);
+  });
+
+  it('saves a PNG: the link serves the generated file, parameters inside', async () => {
+    const link = page.getByRole('link', { name: 'Save PNG' }).nth(1);
+    expect(await link.getAttribute('download')).toBe('selfguide-gen1-001-seed5.png');
+    const served = await page.evaluate(async (href) => [...new Uint8Array(await (await fetch(href!)).arrayBuffer())], await link.getAttribute('href'));
+    const onDisk = await readFile(join(root, 'project', 'generations', '1', '001.png'));
+    expect(Buffer.from(served).equals(onDisk)).toBe(true);
+  });
+
+  it('loads the parameters back from a picked PNG into the form', async () => {
+    await field('Steps').fill('50');
+    await field('Seed').fill('0');
+    await field('Guidance scale').fill('1');
+    await page.getByRole('radio', { name: /^0 · T-shirt/ }).click();
+    await settings().getByLabel('Load parameters from PNG').setInputFiles(join(root, 'project', 'generations', '1', '002.png'));
+    await expect.poll(() => page.locator('.generate__notice').textContent()).toMatch(/image 3 of 3 \(model export, seed 5\)/);
+    expect(await field('Steps').inputValue()).toBe('6');
+    expect(await field('Seed').inputValue()).toBe('5');
+    expect(await field('Guidance scale').inputValue()).toBe('2.5');
+    expect(await page.getByRole('radio', { name: /^7 · Sneaker/ }).getAttribute('aria-checked')).toBe('true');
+  });
+
+  it('says so when a picked PNG carries no parameters (the preview, a PNG without the chunk)', async () => {
+    await settings().getByLabel('Load parameters from PNG').setInputFiles({ name: 'plain.png', mimeType: 'image/png', buffer: await readFile(join(root, 'project', 'generations', '1', 'preview.png')) });
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/plain\.png carries no selfguide parameters/);
+  });
+
+  it('shows live progress with the predicted-x0 preview, and cancels', async () => {
+    await field('Steps').fill('900');
+    await field('Batch size').fill('8');
+    await settings().getByRole('button', { name: 'Generate' }).click();
+    const preview = page.getByRole('img', { name: 'Predicted x0 preview' });
+    await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(16 * 8);
+    await expect.poll(() => page.getByLabel('Progress details').textContent()).toMatch(/\d+\/900 steps · [\d.]+ steps\/s · ETA/);
+    await settings().getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(async () => (await api<Generation[]>('generations.list', {}))[0]?.state).toBe('cancelled');
+    await expect.poll(() => page.getByRole('table', { name: 'Generation history' }).locator('tbody tr').first().textContent()).toMatch(/cancelled/);
+  });
+
+  it('had no page errors', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
