@@ -12,7 +12,8 @@ import { LabellingStore } from '../../src/core/labels/labelling-store.ts';
 import type { Project } from '../../src/core/project/project.ts';
 import type { ClusterScores, LabelImport } from '../../src/shared/clusters.ts';
 import { selfguide, selfguideJson } from '../support/cli.ts';
-import { GROUPS, projectWithFeatures, writeColourGroups } from '../support/colour-groups.ts';
+import { GROUPS, writeColourGroups } from '../support/colour-groups.ts';
+import { projectWithFeatures } from '../support/features-project.ts';
 import { tempDir } from '../support/temp.ts';
 
 const PER_GROUP = 5;

@@ -1,13 +1,8 @@
 // Folders of look-alike images: each group one solid colour with faint noise, so real features of any
-// encoder put a group together and the groups far apart. Shared by the clustering tests.
+// encoder put a group together and the groups far apart. Shared by the clustering tests (unit, integration, e2e).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp, { type Sharp } from 'sharp';
-import { JobRunner } from '../../src/core/jobs/job-runner.ts';
-import { importModel } from '../../src/core/models/import-model.ts';
-import { createProject, type Project } from '../../src/core/project/project.ts';
-import { TINY_VIT } from './models.ts';
-import { scanFolders } from './scan.ts';
 
 export const GROUPS: Record<string, [number, number, number]> = { red: [220, 30, 30], green: [30, 200, 40], blue: [20, 40, 230] };
 
@@ -24,15 +19,4 @@ export async function writeColourGroups(folder: string, perGroup: number, groups
     mkdirSync(join(folder, group), { recursive: true });
     for (let i = 0; i < perGroup; i++) await noisySolid(rgb, i).png().toFile(join(folder, group, `img-${i}.png`));
   }
-}
-
-/** A project over the folder with cls features of the tiny ViT fixture, and its job runner. */
-export async function projectWithFeatures(projectDir: string, photos: string): Promise<{ project: Project; runner: JobRunner }> {
-  const project = createProject(projectDir);
-  await scanFolders(project, [photos]);
-  const model = await importModel(project, { file: TINY_VIT });
-  const runner = new JobRunner(project);
-  const features = await runner.waitFor(runner.submit('features', { modelId: model.id, batchSize: 8 }).id);
-  if (features.state !== 'done') throw new Error(`features job ended ${features.state}: ${features.error}`);
-  return { project, runner };
 }

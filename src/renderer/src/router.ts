@@ -1,6 +1,7 @@
 // Hash history: the same build runs from a file or custom protocol (Electron) and behind `selfguide serve`.
 import { createRouter, createWebHashHistory } from 'vue-router';
 import GenerateView from './views/GenerateView.vue';
+import ClustersView from './views/ClustersView.vue';
 import JobsView from './views/JobsView.vue';
 import LibraryView from './views/LibraryView.vue';
 import ModelsView from './views/ModelsView.vue';
@@ -10,6 +11,7 @@ export const router = createRouter({
   routes: [
     { path: '/', redirect: '/library' },
     { path: '/library', name: 'library', component: LibraryView },
+    { path: '/clusters', name: 'clusters', component: ClustersView },
     { path: '/models', name: 'models', component: ModelsView },
     { path: '/generate', name: 'generate', component: GenerateView },
     { path: '/jobs', name: 'jobs', component: JobsView },

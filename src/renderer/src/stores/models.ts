@@ -5,7 +5,7 @@ import { ref } from 'vue';
 import type { AvailableModel, ModelInfo, ProviderReport } from '../../../shared/models.ts';
 import type { Job } from '../../../shared/schemas.ts';
 import { client } from '../api/client.ts';
-import { errorMessage } from '../api/errors.ts';
+import { attempt as attemptCall } from '../lib/attempt.ts';
 import { useJobsStore } from './jobs.ts';
 
 const MODEL_JOBS = new Set(['features', 'model-download']);
@@ -20,16 +20,7 @@ export const useModelsStore = defineStore('models', () => {
   const jobs = useJobsStore();
   let unsubscribe: (() => void) | null = null;
 
-  async function attempt<T>(work: () => Promise<T>): Promise<T | null> {
-    try {
-      const result = await work();
-      error.value = null;
-      return result;
-    } catch (failure) {
-      error.value = errorMessage(failure);
-      return null;
-    }
-  }
+  const attempt = <T>(work: () => Promise<T>) => attemptCall(error, work);
 
   async function load() {
     unsubscribe ??= client.onEvent((event) => {
