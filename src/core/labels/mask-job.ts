@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { readFeatures } from '../features/reader.ts';
 import type { JobContext } from '../jobs/job-context.ts';
 import { ModelRegistry } from '../models/registry.ts';
-import { writeFileAtomic } from '../project/atomic-file.ts';
+import { writeFileAtomic } from '../files/write-file-atomic.ts';
 import type { Project } from '../project/project.ts';
 import type { ModelInfo } from '../../shared/models.ts';
 import type { MaskRun } from '../../shared/masks.ts';
@@ -56,7 +56,7 @@ async function fitRunSegments(context: JobContext, run: MaskRun, images: MaskIma
   const features = readFeatures(project, run.modelId, chosen, 'patches');
   const dim = features.shape[1] as number;
   const rows = features.found.filter(Boolean).length * tokensPerImage;
-  if (rows < run.k) throw new Error(`K = ${run.k} segments need at least ${run.k} patch tokens; found ${rows}. Run: selfguide features --model ${run.modelId} --patches`);
+  if (rows < run.k) throw new Error(`K = ${run.k} segments need at least ${run.k} patch tokens; found ${rows}. Run: selfguide features --model ${run.modelId} --with-patches`);
   const tokens = new Float32Array(rows * dim);
   let at = 0;
   features.found.forEach((found, i) => {
@@ -106,7 +106,7 @@ export async function runMasks(context: JobContext): Promise<void> {
   try {
     const model = new ModelRegistry(project).get(run.modelId);
     const images = imagesWithPatches(project, model.id, runId);
-    if (images.length === 0) throw new Error(`No image has patch features of model "${model.id}". Run: selfguide features --model ${model.id} --patches`);
+    if (images.length === 0) throw new Error(`No image has patch features of model "${model.id}". Run: selfguide features --model ${model.id} --with-patches`);
     const tokensPerImage = model.outputs.patches[0] as number;
     const grid = patchGrid(model, tokensPerImage);
     const total = images.length;
@@ -130,7 +130,7 @@ export async function runMasks(context: JobContext): Promise<void> {
     }
     if (context.isCancelled()) return context.progress({ phase: 'cancelled', message: `mask run #${runId}: ${done} of ${total} images done; resume the job to finish` });
     store.setState(runId, 'done');
-    const staleNote = stale > 0 ? `; ${stale} images skipped (features outdated: run selfguide features --patches)` : '';
+    const staleNote = stale > 0 ? `; ${stale} images skipped (features outdated: run selfguide features --with-patches)` : '';
     context.progress({ phase: 'finished', message: `mask run #${runId}: ${store.get(runId).images} segment maps, K = ${run.k}${staleNote}` });
   } catch (error) {
     if (error instanceof Cancelled) return context.progress({ phase: 'cancelled', message: `mask run #${runId} cancelled while fitting; resume the job to fit again` });

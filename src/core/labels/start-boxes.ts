@@ -5,10 +5,12 @@ import type { JobRunner } from '../jobs/job-runner.ts';
 import { ModelRegistry } from '../models/registry.ts';
 import type { Project } from '../project/project.ts';
 import { BoxStore } from './box-store.ts';
-import type { BoxesSpec } from './box-job.ts';
 import { ClusterStore } from './cluster-store.ts';
-import { ensureRunIdle } from './run-job-guard.ts';
+import { recomputeRun, submitRun } from './run-job-guard.ts';
 import { RunNotDoneError } from './score-run.ts';
+
+/** The job kind (handlers.ts) that computes a box run; its spec is { runId }. */
+const BOXES_JOB = { kind: 'boxes', label: 'Box run' };
 
 export interface BoxesRequest {
   modelId?: string | null;
@@ -30,20 +32,10 @@ export function startBoxes(project: Project, runner: JobRunner, request: BoxesRe
   const minSide = Math.min(request.minSide ?? Math.max(model.preprocessing.width, model.preprocessing.height), maxSide);
   const store = new BoxStore(project.db);
   const created = store.create({ modelId: model.id, clusterRunId, maxSide, minSide });
-  return { run: store.get(created.id), job: submit(runner, store, created.id) };
+  return submitRun(runner, store, BOXES_JOB.kind, created.id);
 }
 
 /** Computes a run's boxes again; refused over people's decisions unless `replace` (they are kept either way). */
 export function recomputeBoxes(project: Project, runner: JobRunner, runId: number, replace: boolean): { run: BoxRun; job: Job } {
-  const store = new BoxStore(project.db);
-  ensureRunIdle(project.db, `Box run #${runId}`, store.get(runId).jobId);
-  store.clearComputed(runId, replace);
-  const job = submit(runner, store, runId);
-  return { run: store.get(runId), job };
-}
-
-function submit(runner: JobRunner, store: BoxStore, runId: number): Job {
-  const job = runner.submit('boxes', { runId } satisfies BoxesSpec);
-  store.setJob(runId, job.id);
-  return job;
+  return recomputeRun(project, runner, new BoxStore(project.db), BOXES_JOB, runId, replace);
 }

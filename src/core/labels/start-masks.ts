@@ -4,10 +4,12 @@ import type { Job } from '../../shared/schemas.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import { ModelRegistry } from '../models/registry.ts';
 import type { Project } from '../project/project.ts';
-import type { MasksSpec } from './mask-job.ts';
 import { MaskStore } from './mask-store.ts';
-import { ensureRunIdle } from './run-job-guard.ts';
+import { recomputeRun, submitRun } from './run-job-guard.ts';
 import { DEFAULT_SEGMENTS } from './segment-masks.ts';
+
+/** The job kind (handlers.ts) that computes a mask run; its spec is { runId }. */
+const MASKS_JOB = { kind: 'masks', label: 'Mask run' };
 
 export interface MasksRequest {
   modelId?: string | null;
@@ -31,20 +33,10 @@ export function startMasks(project: Project, runner: JobRunner, request: MasksRe
   };
   const store = new MaskStore(project.db);
   const created = store.create(model.id, request.k ?? DEFAULT_SEGMENTS, parameters);
-  return { run: store.get(created.id), job: submit(runner, store, created.id) };
+  return submitRun(runner, store, MASKS_JOB.kind, created.id);
 }
 
 /** Refits the segments and redraws the maps; refused over renamed segments unless `replace` (names are kept). */
 export function recomputeMasks(project: Project, runner: JobRunner, runId: number, replace: boolean): { run: MaskRun; job: Job } {
-  const store = new MaskStore(project.db);
-  ensureRunIdle(project.db, `Mask run #${runId}`, store.get(runId).jobId);
-  store.clearComputed(runId, replace);
-  const job = submit(runner, store, runId);
-  return { run: store.get(runId), job };
-}
-
-function submit(runner: JobRunner, store: MaskStore, runId: number): Job {
-  const job = runner.submit('masks', { runId } satisfies MasksSpec);
-  store.setJob(runId, job.id);
-  return job;
+  return recomputeRun(project, runner, new MaskStore(project.db), MASKS_JOB, runId, replace);
 }
