@@ -66,3 +66,21 @@ export function writeMeans(source: ClusterSums, centroids: Matrix): void {
     for (let j = 0; j < d; j++) centroids.data[cluster * d + j] = (source.sums[cluster * d + j] as number) / count;
   }
 }
+
+/** Moves row `row` of x from cluster `from` to cluster `to` in the sums (the incremental M-step). */
+export function moveRow(target: ClusterSums, x: Matrix, row: number, from: number, to: number): void {
+  const { data, cols: d } = x;
+  const { sums, counts } = target;
+  const [source, destination, offset] = [from * d, to * d, row * d];
+  for (let j = 0; j < d; j++) {
+    const value = data[offset + j]!;
+    sums[source + j]! -= value;
+    sums[destination + j]! += value;
+  }
+  counts[from]!--;
+  counts[to]!++;
+}
+
+export function copySums(source: ClusterSums): ClusterSums {
+  return { sums: Float64Array.from(source.sums), counts: Float64Array.from(source.counts) };
+}

@@ -1,8 +1,18 @@
 // Lloyd's k-means iterations (scikit-learn's algorithm="lloyd"): assign every point to its nearest
 // centroid, move each centroid to its points' mean, stop early once no assignment changes. The
 // reported assignment and inertia are those of the final centroids.
-import { accumulate, emptySums, reseedEmptyClusters, writeMeans } from './centroid-update.ts';
-import { nearestCentroids, type NearestCentroids } from './distance-step.ts';
+//
+// Same iterations, same assignments, less work: each row carries an upper bound on its distance to
+// its own centroid and a lower bound on its distance to every other (Hamerly's bounds), moved by
+// the centroids' drift after each update. A row whose bounds still separate by more than float32
+// rounding could blur keeps its centroid without any product; the others are first scored by the
+// 8-bit product of int8-screen.ts, whose proven error bound settles most of them, and only the rest
+// go through the float32 distance step — the same graph arithmetic as a full pass, so the same
+// argmin. The centroid sums are updated by the rows that moved.
+import { accumulate, copySums, emptySums, moveRow, reseedEmptyClusters, writeMeans, type ClusterSums } from './centroid-update.ts';
+import { assignedDistances, lowestTwoDistances, nearestCentroids, type NearestCentroids } from './distance-step.ts';
+import { quantizeCentroids, quantizeRows, screenBound, screeningAvailable, screenRows, type QuantizedRows } from './int8-screen.ts';
+import { floatRows, type LowestTwo } from './lowest-two.ts';
 import type { Matrix } from './matrix.ts';
 
 export interface LloydResult extends NearestCentroids {
@@ -14,15 +24,117 @@ export interface LloydResult extends NearestCentroids {
   reseeded: number;
 }
 
+export interface LloydOptions {
+  /** score uncertain rows with the 8-bit product first (default: where ORT has the kernel) */
+  screening?: boolean;
+  /** filled with how many rows each iteration skipped, screened and computed exactly */
+  stats?: LloydStats;
+}
+
+export interface LloydStats {
+  skipped: number[];
+  screened: number[];
+  exact: number[];
+}
+
+/** Screening costs about a third of a float32 pass; past this share of rows left undecided it loses. */
+const SCREEN_WORTH = 0.65;
+
 export function sumOf(values: Float32Array): number {
   let total = 0;
   for (const value of values) total += value;
   return total;
 }
 
-function sameAssignment(a: Int32Array, b: Int32Array): boolean {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+function copyMatrix(m: Matrix): Matrix {
+  return { data: Float32Array.from(m.data), rows: m.rows, cols: m.cols };
+}
+
+/** ‖new − old‖ per centroid, rounded up so that it stays a bound. */
+function centroidDrift(previous: Matrix, next: Matrix): Float64Array {
+  const { rows: k, cols: d } = next;
+  const drift = new Float64Array(k);
+  for (let c = 0; c < k; c++) {
+    let sq = 0;
+    for (let j = c * d; j < (c + 1) * d; j++) sq += ((next.data[j] as number) - (previous.data[j] as number)) ** 2;
+    drift[c] = Math.sqrt(sq) * (1 + 1e-12);
+  }
+  return drift;
+}
+
+function maxRowNorm(m: Matrix): number {
+  let max = 0;
+  for (let r = 0; r < m.rows; r++) {
+    let sq = 0;
+    for (let j = r * m.cols; j < (r + 1) * m.cols; j++) sq += (m.data[j] as number) ** 2;
+    max = Math.max(max, sq);
+  }
+  return Math.sqrt(max);
+}
+
+/**
+ * Per-row state of the pruned assignment step. `slack[i]` is twice the largest error float32
+ * distances of row i can have (γ_{d+4}·(‖x‖ + max‖c‖)²): a row is certain only when its bounds
+ * separate its own centroid from every other by more than that, so that plain float32 Lloyd would
+ * pick the same centroid.
+ */
+class RowBounds {
+  readonly assignment: Int32Array;
+  readonly upper: Float64Array;
+  readonly lower: Float64Array;
+  readonly slack: Float64Array;
+  private readonly gamma: number;
+  private readonly rows: QuantizedRows;
+
+  constructor(rows: QuantizedRows, n: number, d: number) {
+    this.rows = rows;
+    this.assignment = new Int32Array(n);
+    this.upper = new Float64Array(n);
+    this.lower = new Float64Array(n);
+    this.slack = new Float64Array(n);
+    this.gamma = 1.01 * (d + 4) * 2 ** -24;
+  }
+
+  setSlack(maxNorm: number): void {
+    for (let i = 0; i < this.slack.length; i++) this.slack[i] = 2 * this.gamma * ((this.rows.length[i] as number) + maxNorm) ** 2;
+  }
+
+  certain(row: number): boolean {
+    const [u, l] = [this.upper[row] as number, this.lower[row] as number];
+    return l > 0 && l * l - u * u > (this.slack[row] as number);
+  }
+
+  /** The centroids moved: widen every bound, and list the rows that are no longer certain. */
+  drift(drift: Float64Array): Int32Array {
+    let [largest, at, second] = [0, -1, 0];
+    drift.forEach((value, c) => {
+      if (value > largest) [second, largest, at] = [largest, value, c];
+      else if (value > second) second = value;
+    });
+    const pending: number[] = [];
+    const { assignment, upper, lower } = this;
+    for (let i = 0; i < assignment.length; i++) {
+      const own = assignment[i] as number;
+      upper[i]! += drift[own] as number;
+      lower[i]! -= own === at ? second : largest;
+      if (!this.certain(i)) pending.push(i);
+    }
+    return Int32Array.from(pending);
+  }
+
+  /** Bounds from exact float32 squared distances (lowest and runner-up) of row i. */
+  setExact(i: number, first: number, second: number): void {
+    const slack = (this.slack[i] as number) / 2;
+    this.upper[i] = Math.sqrt(Math.max(0, first + slack));
+    this.lower[i] = Math.sqrt(Math.max(0, second - slack));
+  }
+
+  /** Bounds from screening scores (squared distance − ‖x‖²) within ±bound of the exact ones. */
+  setScreened(i: number, first: number, second: number, bound: number): void {
+    const lengthSq = (this.rows.length[i] as number) ** 2;
+    this.upper[i] = Math.sqrt(Math.max(0, lengthSq + first + bound));
+    this.lower[i] = Math.sqrt(Math.max(0, lengthSq + second - bound));
+  }
 }
 
 export async function lloyd(
@@ -30,22 +142,84 @@ export async function lloyd(
   init: Matrix,
   maxIterations: number,
   onIteration?: (iteration: number) => void,
+  options: LloydOptions = {},
 ): Promise<LloydResult> {
-  const centroids: Matrix = { data: Float32Array.from(init.data), rows: init.rows, cols: init.cols };
-  let nearest = await nearestCentroids(x, centroids);
+  const { rows: n, cols: d } = x;
+  const k = init.rows;
+  let centroids = copyMatrix(init);
+  const rows = await quantizeRows(x);
+  const screening = (options.screening ?? true) && k > 1 && (await screeningAvailable());
+  const bounds = new RowBounds(rows, n, d);
+  const sums = emptySums(k, d);
+  const source = floatRows(x.data, n, d);
+  let changed = 0;
+
+  /** Takes a row's new assignment, moving it between the sums. */
+  const assign = (row: number, cluster: number) => {
+    const from = bounds.assignment[row] as number;
+    if (from === cluster) return;
+    moveRow(sums, x, row, from, cluster);
+    bounds.assignment[row] = cluster;
+    changed++;
+  };
+  const applyExact = (exact: LowestTwo) => {
+    exact.rows.forEach((row, j) => {
+      assign(row, exact.nearest[j] as number);
+      bounds.setExact(row, exact.first[j] as number, exact.second[j] as number);
+    });
+  };
+
+  // First assignment: every row through the float32 step.
+  bounds.setSlack(maxRowNorm(centroids));
+  const first = await lowestTwoDistances(source, centroids, Int32Array.from({ length: n }, (_, i) => i));
+  bounds.assignment.set(first.nearest);
+  accumulate(sums, x, bounds.assignment);
+  applyExact(first);
+
   let iterations = 0;
   let reseeded = 0;
+  let undecidedShare = 0;
   while (iterations < maxIterations) {
-    const sums = emptySums(centroids.rows, centroids.cols);
-    accumulate(sums, x, nearest.assignment);
-    reseeded += reseedEmptyClusters(sums, x, nearest.assignment, nearest.distance);
-    writeMeans(sums, centroids);
+    let update: ClusterSums = sums;
+    if (sums.counts.includes(0)) {
+      // Re-seeding takes the rows farthest from their centroids, by plain Lloyd's own distances.
+      const { distance } = await nearestCentroids(x, centroids);
+      update = copySums(sums);
+      reseeded += reseedEmptyClusters(update, x, bounds.assignment, distance);
+    }
+    const previous = centroids;
+    centroids = copyMatrix(previous);
+    writeMeans(update, centroids);
     iterations++;
     onIteration?.(iterations);
-    const previous = nearest.assignment;
-    nearest = await nearestCentroids(x, centroids);
+
+    bounds.setSlack(maxRowNorm(centroids));
+    const pending = bounds.drift(centroidDrift(previous, centroids));
+    changed = 0;
+    let exactRows = pending;
+    let screened = 0;
+    if (screening && pending.length > 0 && undecidedShare < SCREEN_WORTH) {
+      const quantized = quantizeCentroids(centroids);
+      const scores = await screenRows(rows, quantized, pending);
+      const undecided: number[] = [];
+      scores.rows.forEach((row, j) => {
+        bounds.setScreened(row, scores.first[j] as number, scores.second[j] as number, screenBound(rows, quantized, row));
+        if (bounds.certain(row)) assign(row, scores.nearest[j] as number);
+        else undecided.push(row);
+      });
+      screened = pending.length;
+      undecidedShare = undecided.length / pending.length;
+      exactRows = Int32Array.from(undecided);
+    } else {
+      undecidedShare = 0; // try screening again next time
+    }
+    if (exactRows.length > 0) applyExact(await lowestTwoDistances(source, centroids, exactRows));
+    options.stats?.skipped.push(n - pending.length);
+    options.stats?.screened.push(screened);
+    options.stats?.exact.push(exactRows.length);
     // Same assignment again means the next update would give the same centroids: converged.
-    if (sameAssignment(previous, nearest.assignment)) break;
+    if (changed === 0) break;
   }
-  return { centroids, ...nearest, inertia: sumOf(nearest.distance), iterations, reseeded };
+  const distance = await assignedDistances(x, centroids, bounds.assignment);
+  return { centroids, assignment: bounds.assignment, distance, inertia: sumOf(distance), iterations, reseeded };
 }

@@ -5,11 +5,16 @@
 
 export const ELEM_FLOAT = 1;
 export const ELEM_INT64 = 7;
+export const ELEM_UINT8 = 2;
+export const ELEM_INT8 = 3;
+export const ELEM_INT32 = 6;
 
 export interface OnnxNode {
   op: string;
   inputs: string[];
   outputs: string[];
+  /** operator set domain: '' (ONNX) unless a contrib op such as com.microsoft's MatMulIntegerToFloat */
+  domain?: string;
   /** int and int-list attributes (all the small graphs here need); floats are written as FLOAT. */
   attrs?: Record<string, number | number[] | { float: number }>;
 }
@@ -92,6 +97,7 @@ function writeNode(w: ProtoWriter, node: OnnxNode, index: number): void {
   for (const output of node.outputs) w.string(2, output);
   w.string(3, `${node.op}_${index}`);
   w.string(4, node.op);
+  if (node.domain) w.string(7, node.domain);
   for (const [name, value] of Object.entries(node.attrs ?? {})) {
     w.message(5, (a) => {
       a.string(1, name);
@@ -123,7 +129,7 @@ function writeValueInfo(w: ProtoWriter, value: OnnxValue): void {
 
 /** Serializes a graph as an ONNX model that `InferenceSession.create(bytes)` loads. */
 export function encodeOnnxModel(graph: OnnxGraph): Uint8Array {
-  return new ProtoWriter()
+  const writer = new ProtoWriter()
     .int(1, 8) // ir_version
     .string(2, 'selfguide')
     .message(7, (g) => {
@@ -132,6 +138,10 @@ export function encodeOnnxModel(graph: OnnxGraph): Uint8Array {
       for (const input of graph.inputs) g.message(11, (v) => writeValueInfo(v, input));
       for (const output of graph.outputs) g.message(12, (v) => writeValueInfo(v, output));
     })
-    .message(8, (opset) => opset.string(1, '').int(2, 13))
-    .finish();
+    .message(8, (opset) => opset.string(1, '').int(2, 13));
+  // Contrib domains (com.microsoft) are version 1 in ONNX Runtime.
+  for (const domain of new Set(graph.nodes.flatMap((node) => (node.domain ? [node.domain] : [])))) {
+    writer.message(8, (opset) => opset.string(1, domain).int(2, 1));
+  }
+  return writer.finish();
 }

@@ -1,0 +1,227 @@
+// A cheap first look at the k-means distance step: the scores ‖c‖² − 2·x·c of a row against every
+// centroid from an 8-bit integer matrix product (ONNX Runtime's MatMulIntegerToFloat, VNNI/AMX on
+// x86: several times the float32 GEMM's rate), with a proven bound on how far each score can be from
+// the exact one. Where a row's best centroid beats its runner-up by more than the bounds allow, that
+// row's assignment is certain; the rest go to the float32 step. Nothing here is approximate in what
+// it decides: quantization only decides how many rows need the exact step.
+import * as ort from 'onnxruntime-node';
+import { chunkRows } from './distance-step.ts';
+import { floatTensor, graphSession } from './graph-session.ts';
+import { LOWEST_TWO_INPUT, LOWEST_TWO_OUTPUTS, lowestTwoNodes, lowestTwoOverRows, type LowestTwo } from './lowest-two.ts';
+import type { Matrix } from './matrix.ts';
+import { ELEM_FLOAT, ELEM_INT8, ELEM_UINT8, type OnnxGraph } from './onnx-proto.ts';
+
+const SCREEN_GRAPH: OnnxGraph = {
+  name: 'selfguide-int8-scores',
+  inputs: [
+    { name: 'qx', elemType: ELEM_UINT8, shape: ['n', 'd'] },
+    { name: 'qc', elemType: ELEM_INT8, shape: ['d', 'k'] },
+    { name: 'x_scale', elemType: ELEM_FLOAT, shape: [] },
+    { name: 'c_scale', elemType: ELEM_FLOAT, shape: ['k'] },
+    { name: 'x_zero', elemType: ELEM_UINT8, shape: [] },
+    { name: 'c_norm_sq', elemType: ELEM_FLOAT, shape: ['k'] },
+    LOWEST_TWO_INPUT,
+  ],
+  outputs: LOWEST_TWO_OUTPUTS,
+  nodes: [
+    // scores = (qx − x_zero)·qc · x_scale · c_scale + ‖c‖², with c_scale = −2·(centroid's step)
+    { op: 'MatMulIntegerToFloat', domain: 'com.microsoft', inputs: ['qx', 'qc', 'x_scale', 'c_scale', 'x_zero', '', 'c_norm_sq'], outputs: ['scores'] },
+    ...lowestTwoNodes('scores'),
+  ],
+};
+
+/** The rows of a matrix as unsigned 8-bit codes with one step and zero point, and each row's error. */
+export interface QuantizedRows {
+  codes: Uint8Array;
+  cols: number;
+  step: number;
+  zero: number;
+  /** ‖x − x̃‖ per row (x̃ = step·(code − zero)) */
+  error: Float64Array;
+  /** ‖x̃‖ per row */
+  norm: Float64Array;
+  /** ‖x‖ per row (float32 sum; the bounds of the pruned Lloyd step need it whether or not it screens) */
+  length: Float64Array;
+}
+
+export interface QuantizedCentroids {
+  /** d × k, centroid j's codes in column j */
+  codesT: Int8Array;
+  /** −2 × each centroid's step: the product then gives −2·x̃·c̃ */
+  scale: Float32Array;
+  normSq: Float32Array;
+  /** max ‖c‖ and max ‖c − c̃‖ over the centroids */
+  maxNorm: number;
+  maxError: number;
+}
+
+// Codes of x span 1..255 around 128 where the integer kernel is exact for such codes, else 1..127
+// around 64: x86 kernels without VNNI sum pairs of u8·s8 products in int16 and would saturate.
+let xRange: Promise<{ zero: number; levels: number }> | undefined;
+
+async function exactXRange(): Promise<{ zero: number; levels: number }> {
+  try {
+    const session = await graphSession(SCREEN_GRAPH);
+    const d = 64;
+    const out = await session.run({
+      qx: new ort.Tensor('uint8', new Uint8Array(d).fill(255), [1, d]),
+      qc: new ort.Tensor('int8', Int8Array.from({ length: 2 * d }, (_, i) => (i % 2 === 0 ? 127 : -127)), [d, 2]),
+      x_scale: floatTensor(Float32Array.of(1), []),
+      c_scale: floatTensor(Float32Array.of(1, 1), [2]),
+      x_zero: new ort.Tensor('uint8', Uint8Array.of(0), []),
+      c_norm_sq: floatTensor(new Float32Array(2), [2]),
+      mask: floatTensor(Float32Array.of(Infinity), [1, 1]),
+    });
+    const [first, second] = [(out.first?.data as Float32Array)[0], (out.second?.data as Float32Array)[0]];
+    const exact = 255 * 127 * d;
+    return first === -exact && second === exact ? { zero: 128, levels: 127 } : { zero: 64, levels: 63 };
+  } catch {
+    return { zero: 0, levels: 0 }; // no integer kernel in this build: screening is off
+  }
+}
+
+/** Whether this ONNX Runtime build has an integer product to screen with. */
+export async function screeningAvailable(): Promise<boolean> {
+  xRange ??= exactXRange();
+  return (await xRange).levels > 0;
+}
+
+const MAX_ABS_GRAPH: OnnxGraph = {
+  name: 'selfguide-max-abs',
+  inputs: [{ name: 'x', elemType: ELEM_FLOAT, shape: ['n', 'd'] }],
+  outputs: [{ name: 'max_abs', elemType: ELEM_FLOAT, shape: [] }],
+  nodes: [
+    { op: 'Abs', inputs: ['x'], outputs: ['abs'] },
+    { op: 'ReduceMax', inputs: ['abs'], outputs: ['max_abs'], attrs: { keepdims: 0 } },
+  ],
+};
+
+// Codes, and in float32 the squared norms the bounds need: ‖x − x̃‖², ‖x̃‖², ‖x‖².
+const QUANTIZE_GRAPH: OnnxGraph = {
+  name: 'selfguide-quantize-rows',
+  inputs: [
+    { name: 'x', elemType: ELEM_FLOAT, shape: ['n', 'd'] },
+    { name: 'step', elemType: ELEM_FLOAT, shape: [] },
+    { name: 'zero', elemType: ELEM_UINT8, shape: [] },
+  ],
+  outputs: [
+    { name: 'codes', elemType: ELEM_UINT8, shape: ['n', 'd'] },
+    { name: 'error_sq', elemType: ELEM_FLOAT, shape: ['n'] },
+    { name: 'approx_sq', elemType: ELEM_FLOAT, shape: ['n'] },
+    { name: 'length_sq', elemType: ELEM_FLOAT, shape: ['n'] },
+  ],
+  nodes: [
+    { op: 'QuantizeLinear', inputs: ['x', 'step', 'zero'], outputs: ['codes'] },
+    { op: 'DequantizeLinear', inputs: ['codes', 'step', 'zero'], outputs: ['approx'] },
+    { op: 'Sub', inputs: ['x', 'approx'], outputs: ['residual'] },
+    { op: 'ReduceSumSquare', inputs: ['residual'], outputs: ['error_sq'], attrs: { axes: [1], keepdims: 0 } },
+    { op: 'ReduceSumSquare', inputs: ['approx'], outputs: ['approx_sq'], attrs: { axes: [1], keepdims: 0 } },
+    { op: 'ReduceSumSquare', inputs: ['x'], outputs: ['length_sq'], attrs: { axes: [1], keepdims: 0 } },
+  ],
+};
+
+const QUANTIZE_CHUNK = 16_384;
+
+// Rows are quantized once per matrix, then reused by every iteration and restart.
+const quantizedCache = new WeakMap<Float32Array, QuantizedRows>();
+
+/**
+ * x as 8-bit codes with one step (largest |value| / levels) and its per-row norms. The norms come
+ * from float32 sums, so each is widened by far more than their rounding can be (relative 1e-3 and
+ * 2⁻²² of ‖x̃‖ for the error, whose x̃ float32 DequantizeLinear rounds), keeping the bounds proven.
+ */
+export async function quantizeRows(x: Matrix): Promise<QuantizedRows> {
+  const cached = quantizedCache.get(x.data);
+  if (cached) return cached;
+  xRange ??= exactXRange();
+  const { zero, levels } = await xRange;
+  const { data, rows, cols } = x;
+  const chunks = Array.from({ length: Math.ceil(rows / QUANTIZE_CHUNK) }, (_, i) => [i * QUANTIZE_CHUNK, Math.min(rows, (i + 1) * QUANTIZE_CHUNK)] as const);
+  const slice = (start: number, end: number) => floatTensor(data.subarray(start * cols, end * cols), [end - start, cols]);
+  const maxAbsSession = await graphSession(MAX_ABS_GRAPH);
+  let maxAbs = 0;
+  for (const [start, end] of chunks) maxAbs = Math.max(maxAbs, (await maxAbsSession.run({ x: slice(start, end) })).max_abs?.data[0] as number);
+  // A float32 step, as ORT reads it, so that step·(code − zero) is exactly the value the product uses.
+  const step = maxAbs > 0 && levels > 0 ? Math.fround(maxAbs / levels) : 1;
+  const codes = new Uint8Array(data.length);
+  const [error, norm, length] = [new Float64Array(rows), new Float64Array(rows), new Float64Array(rows)];
+  const session = await graphSession(QUANTIZE_GRAPH);
+  const fixed = { step: floatTensor(Float32Array.of(step), []), zero: new ort.Tensor('uint8', Uint8Array.of(zero), []) };
+  for (const [start, end] of chunks) {
+    const out = await session.run({ ...fixed, x: slice(start, end) });
+    codes.set(out.codes?.data as Uint8Array, start * cols);
+    const [errorSq, approxSq, lengthSq] = [out.error_sq, out.approx_sq, out.length_sq].map((t) => t?.data as Float32Array) as [Float32Array, Float32Array, Float32Array];
+    for (let i = 0; i < end - start; i++) {
+      norm[start + i] = Math.sqrt(approxSq[i] as number) * (1 + 1e-3);
+      error[start + i] = Math.sqrt(errorSq[i] as number) * (1 + 1e-3) + 2 ** -22 * (norm[start + i] as number);
+      length[start + i] = Math.sqrt(lengthSq[i] as number);
+    }
+  }
+  const result = { codes, cols, step, zero, error, norm, length };
+  quantizedCache.set(x.data, result);
+  return result;
+}
+
+/** Each centroid as signed 8-bit codes (−127..127) with its own step. */
+export function quantizeCentroids(c: Matrix): QuantizedCentroids {
+  const { data, rows: k, cols: d } = c;
+  const codesT = new Int8Array(d * k);
+  const scale = new Float32Array(k);
+  const normSq = new Float32Array(k);
+  let maxNorm = 0;
+  let maxError = 0;
+  for (let j = 0; j < k; j++) {
+    let maxAbs = 0;
+    let sq = 0;
+    for (let t = j * d; t < (j + 1) * d; t++) {
+      const value = data[t] as number;
+      maxAbs = Math.max(maxAbs, Math.abs(value));
+      sq += value * value;
+    }
+    const step = maxAbs > 0 ? Math.fround(maxAbs / 127) : 1;
+    let errorSq = 0;
+    for (let t = 0; t < d; t++) {
+      const value = data[j * d + t] as number;
+      const level = Math.max(-127, Math.min(127, Math.round(value / step)));
+      codesT[t * k + j] = level;
+      errorSq += (value - level * step) ** 2;
+    }
+    scale[j] = -2 * step;
+    normSq[j] = sq;
+    maxNorm = Math.max(maxNorm, Math.sqrt(sq));
+    maxError = Math.max(maxError, Math.sqrt(errorSq));
+  }
+  return { codesT, scale, normSq, maxNorm, maxError };
+}
+
+/**
+ * A bound on |score − (‖c‖² − 2·x·c)| for row `row` and any centroid: the quantization error by
+ * Cauchy–Schwarz, |x·c − x̃·c̃| ≤ ‖x − x̃‖·‖c‖ + ‖x̃‖·‖c − c̃‖, plus a generous allowance for the float32
+ * scaling and bias addition (the integer sum itself is exact).
+ */
+export function screenBound(q: QuantizedRows, c: QuantizedCentroids, row: number): number {
+  const norm = q.norm[row] as number;
+  const quantization = 2 * ((q.error[row] as number) * c.maxNorm + norm * c.maxError);
+  // float32 scaling and bias of the scores, and the float32 ‖x‖² the bounds add to them
+  const rounding = 2 ** -19 * (norm * (c.maxNorm + c.maxError) + c.maxNorm * c.maxNorm) + (q.cols + 4) * 2 ** -22 * (q.length[row] as number) ** 2;
+  return (quantization + rounding) * (1 + 1e-9);
+}
+
+/** Lowest and second-lowest screening score (‖c‖² − 2·x̃·c̃) of the listed rows, with the nearest's index. */
+export function screenRows(q: QuantizedRows, c: QuantizedCentroids, rows: Int32Array): Promise<LowestTwo> {
+  const k = c.scale.length;
+  const d = q.cols;
+  const fixed = {
+    qc: new ort.Tensor('int8', c.codesT, [d, k]),
+    x_scale: floatTensor(Float32Array.of(q.step), []),
+    c_scale: floatTensor(c.scale, [k]),
+    x_zero: new ort.Tensor('uint8', Uint8Array.of(q.zero), []),
+    c_norm_sq: floatTensor(c.normSq, [k]),
+  };
+  const source = {
+    input: 'qx',
+    all: new ort.Tensor('uint8', q.codes, [q.codes.length / d, d]),
+    slice: (start: number, end: number) => new ort.Tensor('uint8', q.codes.subarray(start * d, end * d), [end - start, d]),
+  };
+  return lowestTwoOverRows(SCREEN_GRAPH, source, rows, fixed, chunkRows(k));
+}
