@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { resizeBilinearRgb } from '../../src/core/features/resize-bilinear.ts';
 
@@ -24,4 +25,24 @@ describe('bilinear resize (Pillow-exact)', () => {
   it('leaves the pixels alone at the same size', () => {
     expect([...resizeBilinearRgb(SOURCE, 7, 5, 7, 5)]).toEqual([...SOURCE]);
   });
+
+  // Full-size cases against Pillow 13.0.0, by the sha256 of its output bytes:
+  //   i = np.arange(w*h*3, dtype=np.uint64); src = (((i*2654435761) % 2**32) >> 24).astype(np.uint8).reshape(h, w, 3)
+  //   hashlib.sha256(np.asarray(Image.fromarray(src, 'RGB').resize((ow, oh), Image.BILINEAR)).tobytes()).hexdigest()
+  // Noise, so any rounding slip shows; the sizes cover the unrolled six-tap passes (640×480, 480×640,
+  // 300×200), the general loops for wider windows (1000×750) and upsampling (100×80).
+  const PIL_SHA256: [number, number, string][] = [
+    [640, 480, 'a33a1bf7e6390fcedf6a67e6db6cb10f307e3ce6baefc6ea528d537c15ef9746'],
+    [480, 640, 'a1d1e7bea2d4d8e421bb54105eaafea6cc68060c0b394d87d73ba07d7d3aeaed'],
+    [1000, 750, '5f06bab625c5cedb263931ad6d7c01b73a8f7deabb8f0c2e8e64df4b97bee7e4'],
+    [300, 200, '125ceaf4b710d9cbf78b9f914b924e6ebef8e41696c7c0f6244cf82544cf65db'],
+    [100, 80, '0c85b666e482b121cad6edfc39b4e05d65bd6e541171d19c58410390fc892258'],
+  ];
+  for (const [w, h, sha256] of PIL_SHA256) {
+    it(`resizes ${w}×${h} noise to 224×224 byte for byte as Pillow`, () => {
+      const source = Uint8Array.from({ length: w * h * 3 }, (_, i) => Number((BigInt(i) * 2654435761n) % 2n ** 32n) >>> 24);
+      const out = resizeBilinearRgb(source, w, h, 224, 224);
+      expect(createHash('sha256').update(out).digest('hex')).toBe(sha256);
+    });
+  }
 });
