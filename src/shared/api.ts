@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ClusterInfo, ClusterMap, ClusterMember, ClusterRun, ClusterScores, ClusterSummary, LabelImport, Labelling, MapMethod } from './clusters.ts';
 import { BoxFilter, BoxRun, BoxStatus, ImageBox, PixelBox } from './boxes.ts';
 import { ImageMask, MaskMember, MaskRun, MaskSummary, SegmentInfo } from './masks.ts';
-import { DiffusionModelId, DiffusionModelInfo, Generation, GenerationParameters, SampleSettings } from './generations.ts';
+import { DiffusionModelId, DiffusionModelInfo, Generation, GenerationParameters, MaskSource, SampleCondition, SampleSettings } from './generations.ts';
 import { AvailableModel, ModelId, ModelInfo, ProviderReport } from './models.ts';
 import { Folder, ImageDetail, ImageSummary, Job, LibraryCounts, LibraryFilterStatus, ProjectInfo } from './schemas.ts';
 
@@ -203,7 +203,13 @@ export const api = {
   /** Unregisters a model and deletes its copy; its generations stay in the history. */
   'diffusionModels.remove': { input: z.object({ id: DiffusionModelId }), output: DiffusionModelInfo },
   /** Records a generation (seed drawn here when null) and starts its sample job. */
-  'generate.start': { input: SampleSettings.extend({ modelId: DiffusionModelId }), output: z.object({ generation: Generation, job: Job }) },
+  'generate.start': {
+    input: SampleSettings.extend({ modelId: DiffusionModelId, condition: SampleCondition.optional(), maskOf: MaskSource.optional() }).refine(
+      (input) => (input.condition === undefined) !== (input.maskOf === undefined),
+      'give either condition or maskOf (the segment map of an image in a mask run)',
+    ),
+    output: z.object({ generation: Generation, job: Job }),
+  },
   /** The parameters embedded in a generated PNG: a file on this machine, the chunk text the renderer read from a picked file, or a generation's image. */
   'generate.paramsFromPng': {
     input: z

@@ -57,6 +57,10 @@ export const SampleCondition = z.discriminatedUnion('kind', [
 ]);
 export type SampleCondition = z.infer<typeof SampleCondition>;
 
+/** Where a mask condition can come from instead: the stored segment map of an image in a mask run. */
+export const MaskSource = z.object({ runId: z.number().int().positive(), imageId: z.number().int().positive() });
+export type MaskSource = z.infer<typeof MaskSource>;
+
 export const GUIDANCE_FORM = 'imagen' as const;
 
 export const SampleSettings = z.object({

@@ -38,7 +38,7 @@ describe('selfguide sample', () => {
     [['--sampler', 'euler'], /--sampler must be ddim or dpm-solver\+\+/],
     [['--n', '0'], /--n must be an integer from 1 to 64/],
     [['--boxes', '[{"x0": 0}]'], /--boxes: 0: y0/],
-    [['--cluster', '1', '--boxes', '[{"x0":0,"y0":0,"x1":1,"y1":1,"cluster":0}]'], /give one of --cluster, --boxes or --mask/],
+    [['--cluster', '1', '--boxes', '[{"x0":0,"y0":0,"x1":1,"y1":1,"cluster":0}]'], /give one of --cluster, --boxes, --mask or --mask-of/],
   ])('refuses %j with exit code 2 and says why', (extra, message) => {
     const { code, stderr } = selfguide(['sample', '-p', project, '--model', '1', ...extra]);
     expect(code).toBe(2);

@@ -1,7 +1,7 @@
 // The sample job end to end on tiny random-weight models exported by the real trainer: registry,
 // generations through the API and the job worker, PNGs with their parameters, reproducibility, cancel
 // and resume, box and mask conditions, the server's generation files, and API validation.
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,11 +12,16 @@ import { createProject, type Project } from '../../src/core/project/project.ts';
 import { DiffusionModelStore, registerDiffusionModel } from '../../src/core/sample/diffusion-registry.ts';
 import { readParameters } from '../../src/core/sample/generation-png.ts';
 import { generationFile } from '../../src/core/sample/generation-store.ts';
+import { MaskStore, maskFile } from '../../src/core/labels/mask-store.ts';
+import { encodeSegmentPng } from '../../src/core/labels/segment-png.ts';
+import { importModel } from '../../src/core/models/import-model.ts';
 import { maskConditionFromPng } from '../../src/core/sample/mask-png.ts';
 import { type RunningServer, startServer } from '../../src/server/server.ts';
 import type { Output } from '../../src/shared/api.ts';
 import type { DiffusionModelInfo, Generation, SampleSettings } from '../../src/shared/generations.ts';
 import { exportTinyDiffusionModels } from '../support/diffusion-models.ts';
+import { TINY_VIT } from '../support/models.ts';
+import { scanFolders } from '../support/scan.ts';
 import { tempDir } from '../support/temp.ts';
 
 describe('the sample job', () => {
@@ -58,7 +63,7 @@ describe('the sample job', () => {
       expect(label.names).toContain('Ankle boot');
       expect(label.sha256).toBe(await sha256File(join(exports.label, 'model.onnx')));
       const dir = new DiffusionModelStore(project).dir(label.id);
-      expect(readFileSync(join(dir, 'model.onnx'))).toEqual(readFileSync(join(exports.label, 'model.onnx')));
+      expect(readFileSync(join(dir, 'model.onnx')).equals(readFileSync(join(exports.label, 'model.onnx')))).toBe(true);
     });
 
     it('refuses a folder that is not a model, and changes nothing', async () => {
@@ -205,6 +210,34 @@ describe('the sample job', () => {
       expect(recorded).toMatchObject({ kind: 'mask', width: 16, height: 16 });
       const map = Buffer.from((recorded as { segments: string }).segments, 'base64');
       expect([...map.subarray(0, 16)]).toEqual([...Array(8).fill(0), ...Array(8).fill(2)]);
+    }, 60_000);
+
+    it('a mask model takes the stored segment map of a project image (maskOf), resized to the model', async () => {
+      const photos = join(root, 'photos');
+      mkdirSync(photos, { recursive: true });
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).png().toFile(join(photos, 'a.png'));
+      await scanFolders(project, [photos]);
+      const { id: imageId } = project.db.prepare('SELECT id FROM images').get() as { id: number };
+      const encoder = await importModel(project, { file: TINY_VIT, sidecar: null, id: null });
+      const masks = new MaskStore(project.db);
+      const run = masks.create(encoder.id, 4, { seed: 0, restarts: 1, iterations: 1, maxTokens: 1 });
+      const ids = Uint8Array.from({ length: 64 }, (_, p) => (Math.floor(p / 8) < 4 ? 3 : 1)); // top half 3, bottom half 1
+      const file = maskFile(run.id, imageId);
+      mkdirSync(join(project.root, file, '..'), { recursive: true });
+      writeFileSync(join(project.root, file), await encodeSegmentPng(ids, 8, 8));
+      masks.saveMask(run.id, imageId, { file, width: 8, height: 8, histogram: [0, 32, 0, 32] });
+
+      const model = (await call<DiffusionModelInfo[]>('diffusionModels.list', {})).find((m) => m.mode === 'mask')!;
+      const request = { modelId: model.id, count: 1, seed: 0, w: 2, steps: 3, sampler: 'ddim' };
+      const { job, generation } = await call<Output<'generate.start'>>('generate.start', { ...request, maskOf: { runId: run.id, imageId } });
+      expect((await runner.waitFor(job.id)).state).toBe('done');
+      const recorded = (await call<Generation>('generations.get', { id: generation.id })).parameters.condition as { segments: string; width: number };
+      expect(recorded.width).toBe(16);
+      const map = Buffer.from(recorded.segments, 'base64');
+      expect([map[0], map[7 * 16], map[8 * 16], map[255]]).toEqual([3, 3, 1, 1]);
+      const missing = await failure('generate.start', { ...request, maskOf: { runId: run.id, imageId: imageId + 99 } });
+      expect(missing?.message).toMatch(/has no segment map in mask run/);
+      expect((await failure('generate.start', { ...request, maskOf: { runId: run.id, imageId }, condition: { kind: 'none' } }))?.message).toMatch(/either condition or maskOf/);
     }, 60_000);
   });
 

@@ -2,25 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { SAMPLERS } from '../../src/core/sample/generate.ts';
 import { gaussianNoise } from '../../src/core/sample/noise.ts';
 import { type EpsModel, SampleCancelledError, type StepInfo } from '../../src/core/sample/sampler.ts';
-import { alphasCumprod, ddimSchedule, linearSqrtBetas } from '../../src/core/sample/schedule.ts';
-
-const ABAR = alphasCumprod(linearSqrtBetas(1000, 1e-4, 0.02));
-const abarAt = (t: number) => ABAR[t] as number;
-const maxAbsDiff = (a: Float32Array, b: Float32Array) => a.reduce((max, v, i) => Math.max(max, Math.abs(v - (b[i] as number))), 0);
-
-/**
- * Data x0 ~ N(μ, s²) per value: the exact ε is σ·(x − αμ)/(α²s² + σ²) (α = √ᾱ, σ = √(1−ᾱ)), and the
- * probability-flow ODE keeps z = (x − αμ)/√(α²s² + σ²) constant, so its exact solution is known.
- */
-const [MU, S] = [0.1, 0.2];
-const variance = (abar: number) => abar * S * S + 1 - abar;
-const gaussianEps: EpsModel = async (x, t) => {
-  const abar = abarAt(t);
-  return x.map((v) => (Math.sqrt(1 - abar) * (v - Math.sqrt(abar) * MU)) / variance(abar));
-};
-function exactFlow(x: Float32Array, from: number, to: number): Float32Array {
-  return x.map((v) => Math.sqrt(to) * MU + Math.sqrt(variance(to) / variance(from)) * (v - Math.sqrt(from) * MU));
-}
+import { ddimSchedule } from '../../src/core/sample/schedule.ts';
+import { ABAR, abarAt, exactFlow, gaussianEps, maxAbsDiff } from '../support/gaussian-flow.ts';
 
 describe.each(Object.entries(SAMPLERS))('%s', (_name, sampler) => {
   const noise = gaussianNoise(3, 64);

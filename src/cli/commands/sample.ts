@@ -4,7 +4,7 @@ import { JobRunner } from '../../core/jobs/job-runner.ts';
 import { type Project, openProject } from '../../core/project/project.ts';
 import { DiffusionModelStore, registeredOrNew } from '../../core/sample/diffusion-registry.ts';
 import { GenerationStore, generationFile } from '../../core/sample/generation-store.ts';
-import { maskConditionFromPng } from '../../core/sample/mask-png.ts';
+import { maskConditionFromPng, maskConditionOfImage } from '../../core/sample/mask-png.ts';
 import { startSampling } from '../../core/sample/start-sampling.ts';
 import { type DiffusionModelInfo, type Generation, LayoutBox, type SampleCondition, type SampleSettings, SamplerName } from '../../shared/generations.ts';
 import { type Command, type ParsedCommandLine, PROJECT_OPTION } from '../command.ts';
@@ -20,6 +20,8 @@ export interface SampleOptions extends Omit<SampleSettings, 'condition'> {
   cluster?: string;
   boxes?: LayoutBox[];
   maskPng?: string;
+  /** the stored segment map of an image in a mask run */
+  maskOf?: { runId: number; imageId: number };
   /** copy the PNGs here too */
   out?: string | null;
   quiet?: boolean;
@@ -35,7 +37,7 @@ export interface SampleOutcome {
 /** Registers (or finds) the model, records the generation, runs its job with progress and Ctrl-C cancel. */
 export async function sampleImages(project: Project, runner: JobRunner, options: SampleOptions): Promise<SampleOutcome> {
   const model = await resolveModel(project, options.model);
-  const condition = await conditionFromOptions(model, options);
+  const condition = await conditionFromOptions(project, model, options);
   const { count, seed, w, steps, sampler } = options;
   const { generation, job } = startSampling(project, runner, { modelId: model.id, count, seed, w, steps, sampler, condition });
   const { exitCode } = await followJob(runner, job, Boolean(options.quiet));
@@ -60,11 +62,12 @@ async function resolveModel(project: Project, arg: string): Promise<DiffusionMod
   return registeredOrNew(project, arg);
 }
 
-async function conditionFromOptions(model: DiffusionModelInfo, options: SampleOptions): Promise<SampleCondition> {
-  const given = [options.cluster, options.boxes, options.maskPng].filter((value) => value !== undefined).length;
-  if (given > 1) throw new UsageError('give one of --cluster, --boxes or --mask');
+async function conditionFromOptions(project: Project, model: DiffusionModelInfo, options: SampleOptions): Promise<SampleCondition> {
+  const given = [options.cluster, options.boxes, options.maskPng, options.maskOf].filter((value) => value !== undefined).length;
+  if (given > 1) throw new UsageError('give one of --cluster, --boxes, --mask or --mask-of');
   if (options.boxes) return { kind: 'boxes', boxes: options.boxes };
   if (options.maskPng) return maskConditionFromPng(readFileSync(options.maskPng));
+  if (options.maskOf) return maskConditionOfImage(project, options.maskOf.runId, options.maskOf.imageId);
   if (options.cluster === undefined) return { kind: 'none' };
   if (/^\d+$/.test(options.cluster)) return { kind: 'cluster', cluster: Number(options.cluster) };
   const index = model.names.findIndex((name) => name.toLowerCase() === options.cluster!.toLowerCase());
@@ -95,12 +98,18 @@ function parseBoxes(text: string): LayoutBox[] {
   return parsed.data;
 }
 
+function parseMaskOf(text: string): { runId: number; imageId: number } {
+  const match = /^(\d+):(\d+)$/.exec(text);
+  if (!match) throw new UsageError(`--mask-of takes RUN:IMAGE (a mask run id and an image id), got "${text}"`);
+  return { runId: Number(match[1]), imageId: Number(match[2]) };
+}
+
 const SAMPLER_ALIASES: Record<string, SamplerName> = { ddim: 'ddim', 'dpmpp-2m': 'dpmpp-2m', 'dpm-solver++': 'dpmpp-2m' };
 
 export const sampleCommand: Command = {
   name: 'sample',
   summary: 'generate images with a diffusion model, guided by a cluster, boxes or a mask',
-  usage: `selfguide sample [--project DIR] --model ID|DIR [--cluster I|NAME | --boxes JSON | --mask PNG]
+  usage: `selfguide sample [--project DIR] --model ID|DIR [--cluster I|NAME | --boxes JSON | --mask PNG | --mask-of RUN:IMAGE]
                  [--w 2] [--steps 50] [--sampler ddim|dpm-solver++] [--n 8] [--seed S|random]
                  [--out DIR] [--quiet] [--json]
 selfguide sample [--project DIR] --list-models
@@ -114,6 +123,7 @@ Condition (one of; none: the null condition):
   --boxes JSON      box-layout models: [{"x0":0.1,"y0":0.2,"x1":0.6,"y1":0.9,"cluster":3}, …]
                     corners as fractions of the image (x right, y down), inline or a file
   --mask PNG        mask models: segment ids as 8-bit grey (255 = none) or a palette segment map
+  --mask-of R:I     mask models: the segment map of image I in mask run R of the project
 --seed: the noise seed (default 0); "random" draws one and records it. Every PNG carries all its
 parameters (iTXt chunk "selfguide"); the generation is kept in the project's history under
 generations/<id>/ and --out copies the PNGs to DIR. Ctrl-C cancels between steps.
@@ -125,6 +135,7 @@ Exit codes: 0 done, 1 failed, 2 usage error, 3 project error, 130 cancelled.`,
     cluster: { type: 'string' },
     boxes: { type: 'string' },
     mask: { type: 'string' },
+    'mask-of': { type: 'string' },
     w: { type: 'string' },
     steps: { type: 'string' },
     sampler: { type: 'string', default: 'ddim' },
@@ -163,6 +174,7 @@ Exit codes: 0 done, 1 failed, 2 usage error, 3 project error, 130 cancelled.`,
         ...(typeof values.cluster === 'string' ? { cluster: values.cluster } : {}),
         ...(typeof values.boxes === 'string' ? { boxes: parseBoxes(values.boxes) } : {}),
         ...(typeof values.mask === 'string' ? { maskPng: values.mask } : {}),
+        ...(typeof values['mask-of'] === 'string' ? { maskOf: parseMaskOf(values['mask-of']) } : {}),
         out: typeof values.out === 'string' ? values.out : null,
         quiet: Boolean(values.quiet) || json,
       });

@@ -16,12 +16,15 @@ export interface SessionTuning {
    * (decoding the next batch) must share the cores: spinning threads would take its CPU time.
    */
   spinning?: boolean;
+  /** ORT intra-op threads (default: one per core); benchmarks pin it to compare with PyTorch alike. */
+  threads?: number;
 }
 
 export async function openSession(file: string | Uint8Array, provider: string, tuning: SessionTuning = {}): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(file as string, {
     executionProviders: [provider],
     graphOptimizationLevel: 'all',
+    ...(tuning.threads ? { intraOpNumThreads: tuning.threads } : {}),
     ...(tuning.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
   });
 }

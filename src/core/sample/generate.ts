@@ -7,10 +7,14 @@ import { type Condition, guidedEps } from './guidance.ts';
 import type { GuidanceForm } from './model-spec.ts';
 import { gaussianNoise } from './noise.ts';
 import type { Sampler, SamplerHooks } from './sampler.ts';
-import { alphasCumprod, ddimSchedule, linearSqrtBetas } from './schedule.ts';
+import { alphasCumprod, ddimSchedule, linearSqrtBetas, logSnrSchedule } from './schedule.ts';
 
 export const SAMPLERS = { ddim: sampleDdim, 'dpmpp-2m': sampleDpmSolver2M } satisfies Record<string, Sampler>;
 export type SamplerName = keyof typeof SAMPLERS;
+
+/** Timestep spacing: the LDM uniform one (the reference, DDIM's), or uniform in log-SNR (for DPM-Solver++). */
+export const SPACINGS = { uniform: ddimSchedule, logsnr: logSnrSchedule };
+export type Spacing = keyof typeof SPACINGS;
 
 export interface GenerateOptions {
   count: number;
@@ -19,6 +23,7 @@ export interface GenerateOptions {
   w: number;
   form?: GuidanceForm;
   sampler?: SamplerName;
+  spacing?: Spacing;
   /** seed of the initial noise (see noise.ts); ignored when `noise` is given */
   seed?: number;
   /** explicit x_T [count, C, H, W] */
@@ -30,12 +35,12 @@ export interface GenerateOptions {
 
 /** Returns `count` images [count, C, H, W] in [−1, 1]. */
 export async function generate(model: DiffusionModel, options: GenerateOptions): Promise<Float32Array> {
-  const { count, steps, w, form = 'imagen', sampler = 'ddim', seed = 0, condition = null, hooks } = options;
+  const { count, steps, w, form = 'imagen', sampler = 'ddim', spacing = 'uniform', seed = 0, condition = null, hooks } = options;
   const noise = options.noise ?? gaussianNoise(seed, count * model.imageSize);
   if (noise.length !== count * model.imageSize) {
     throw new RangeError(`noise has ${noise.length} values; ${count} images need ${count * model.imageSize}`);
   }
   const { num_timesteps, beta_start, beta_end } = model.spec.schedule;
-  const schedule = ddimSchedule(alphasCumprod(linearSqrtBetas(num_timesteps, beta_start, beta_end)), steps);
+  const schedule = SPACINGS[spacing](alphasCumprod(linearSqrtBetas(num_timesteps, beta_start, beta_end)), steps);
   return SAMPLERS[sampler](guidedEps(model, count, condition, w, form), noise, schedule, hooks);
 }

@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ApiError, Output } from '../../shared/api.ts';
+import type { MaskSource, SampleCondition } from '../../shared/generations.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import type { Project } from '../project/project.ts';
 import { ConditionError } from './condition-input.ts';
@@ -10,7 +11,8 @@ import { DiffusionModelNotFoundError, DiffusionModelStore, registerDiffusionMode
 import { GenerationPngError, parseParametersText, readParameters } from './generation-png.ts';
 import { GenerationNotFoundError, GenerationStore, generationFile } from './generation-store.ts';
 import { DiffusionModelError } from './model-spec.ts';
-import { startSampling } from './start-sampling.ts';
+import { maskConditionOfImage } from './mask-png.ts';
+import { type SampleRequest, startSampling } from './start-sampling.ts';
 
 type GenerationMethod =
   | 'diffusionModels.list'
@@ -50,7 +52,8 @@ export function generationHandlers(project: Project, runner: JobRunner) {
     'diffusionModels.import': ({ path, name, clusterRunId }: { path: string; name: string | null; clusterRunId: number | null }) =>
       registerDiffusionModel(project, path, { name, clusterRunId }),
     'diffusionModels.remove': ({ id }: { id: number }) => models.remove(id),
-    'generate.start': ({ modelId, ...settings }: Parameters<typeof startSampling>[2]) => startSampling(project, runner, { modelId, ...settings }),
+    'generate.start': async ({ condition, maskOf, ...settings }: Omit<SampleRequest, 'condition'> & { condition?: SampleCondition; maskOf?: MaskSource }) =>
+      startSampling(project, runner, { ...settings, condition: maskOf ? await maskConditionOfImage(project, maskOf.runId, maskOf.imageId) : (condition as SampleCondition) }),
     'generate.paramsFromPng': paramsFromPng,
     'generations.list': ({ limit }: { limit: number }) => generations.list(limit),
     'generations.get': ({ id }: { id: number }) => generations.get(id),

@@ -44,3 +44,25 @@ export function ddimSchedule(alphasCumprodTable: Float64Array, steps: number): S
   const at = (t: number) => alphasCumprodTable[t] as number;
   return { timesteps, alphasCumprod: [...timesteps.map(at), at(0)] };
 }
+
+/**
+ * Log-SNR ("time-uniform in λ", DPM-Solver §3.3) spacing: S + 1 points uniform in λ = ½·log(ᾱ/(1−ᾱ))
+ * from λ(T−1) to λ(0); the model is called at the first S of them, each rounded to the nearest timestep
+ * (the last lands on ᾱ[0], as in ddimSchedule). It spends more steps at low noise than the LDM spacing,
+ * where DPM-Solver++'s steps are otherwise longest in λ. Rounding may merge neighbours at large S:
+ * duplicates are dropped, so a schedule can have a few fewer steps than asked.
+ */
+export function logSnrSchedule(alphasCumprodTable: Float64Array, steps: number): SamplingSchedule {
+  const last = alphasCumprodTable.length - 1;
+  if (!Number.isInteger(steps) || steps < 1 || steps > last) throw new RangeError(`steps must be an integer in [1, ${last}], got ${steps}`);
+  const lambdas = Array.from(alphasCumprodTable, (a) => 0.5 * Math.log(a / (1 - a)));
+  const [start, end] = [lambdas[last] as number, lambdas[0] as number];
+  const nearest = (target: number) => {
+    let best = 1;
+    for (let t = 1; t <= last; t++) if (Math.abs((lambdas[t] as number) - target) < Math.abs((lambdas[best] as number) - target)) best = t;
+    return best;
+  };
+  const timesteps = [...new Set(Array.from({ length: steps }, (_, i) => nearest(start + ((end - start) * i) / steps)))];
+  const at = (t: number) => alphasCumprodTable[t] as number;
+  return { timesteps, alphasCumprod: [...timesteps.map(at), at(0)] };
+}
