@@ -3,11 +3,14 @@ import { parseArgs } from 'node:util';
 import { NewerSchemaError } from '../core/store/migrations.ts';
 import { ProjectError } from '../core/project/project.ts';
 import { type Command, COMMON_OPTIONS } from './command.ts';
+import { boxesCommand } from './commands/boxes.ts';
 import { clusterCommand } from './commands/cluster.ts';
 import { demoCommand } from './commands/demo.ts';
+import { exportCommand } from './commands/export.ts';
 import { featuresCommand } from './commands/features.ts';
 import { initCommand } from './commands/init.ts';
 import { labelsCommand } from './commands/labels.ts';
+import { masksCommand } from './commands/masks.ts';
 import { modelsCommand } from './commands/models.ts';
 import { sampleCommand } from './commands/sample.ts';
 import { scanCommand } from './commands/scan.ts';
@@ -15,7 +18,7 @@ import { serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
 import { EXIT, UsageError } from './output.ts';
 
-const COMMANDS: Command[] = [initCommand, scanCommand, modelsCommand, featuresCommand, clusterCommand, labelsCommand, sampleCommand, statusCommand, serveCommand, demoCommand];
+const COMMANDS: Command[] = [initCommand, scanCommand, modelsCommand, featuresCommand, clusterCommand, labelsCommand, boxesCommand, masksCommand, exportCommand, sampleCommand, statusCommand, serveCommand, demoCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

@@ -77,7 +77,7 @@ describe('selfguide CLI', () => {
     expect(result.json.error.message).toContain('Not a folder');
   });
 
-  it('runs the demo on the bundled sample: ingest, features from the bundled encoder, then k = 10 clusters scored against the held-out classes', () => {
+  it('runs the demo on the bundled sample: ingest, features from the bundled encoder, k = 10 clusters scored against the held-out classes, boxes and masks', () => {
     const demo = selfguideJson<{
       counts: { ok: number; broken: number };
       steps: { name: string; job: { state: string; message: string } }[];
@@ -85,7 +85,13 @@ describe('selfguide CLI', () => {
     }>(['demo', '--out', join(root, 'demo')]);
     expect(demo.code).toBe(0);
     expect(demo.json.counts).toMatchObject({ ok: 1000, broken: 0 });
-    expect(demo.json.steps.map((step) => [step.name, step.job.state])).toEqual([['scan', 'done'], ['features', 'done'], ['cluster', 'done']]);
+    expect(demo.json.steps.map((step) => [step.name, step.job.state])).toEqual([
+      ['scan', 'done'],
+      ['features', 'done'],
+      ['cluster', 'done'],
+      ['boxes', 'done'],
+      ['masks', 'done'],
+    ]);
     const { run, clusters, scores } = demo.json.clusters;
     expect(run).toMatchObject({ k: 10, images: 1000 });
     expect(clusters.reduce((sum, cluster) => sum + cluster.size, 0)).toBe(1000);
@@ -94,5 +100,7 @@ describe('selfguide CLI', () => {
     expect(scores.nmi).toBeGreaterThan(0.15);
     expect(scores.purity).toBeGreaterThan(0.2);
     expect(demo.json.steps[1]?.job.message).toContain('1000 of 1000 images have features');
+    expect(demo.json.steps[3]?.job.message).toMatch(/1000 boxes, 0 images failed/);
+    expect(demo.json.steps[4]?.job.message).toMatch(/1000 segment maps, K = 8/);
   });
 });

@@ -5,7 +5,9 @@ import { JobRunner } from '../../core/jobs/job-runner.ts';
 import { addFolder } from '../../core/library/folders.ts';
 import { libraryCounts } from '../../core/library/queries.ts';
 import { importLabelsCsv } from '../../core/labels/import-labels.ts';
+import { startBoxes } from '../../core/labels/start-boxes.ts';
 import { startClustering } from '../../core/labels/start-clustering.ts';
+import { startMasks } from '../../core/labels/start-masks.ts';
 import { importModel } from '../../core/models/import-model.ts';
 import { createProject } from '../../core/project/project.ts';
 import type { Job } from '../../shared/schemas.ts';
@@ -21,6 +23,8 @@ export const DEFAULT_ENCODER = fileURLToPath(new URL('../../../models/fmnist-vit
 /** Fashion-MNIST's classes of the sample images: held-out ground truth, used only to score the clustering. */
 export const SAMPLE_LABELS = join(SAMPLE_DIR, 'labels.csv');
 const DEMO_K = 10;
+/** Segments of the demo's masks: 28×28 images have 7×7 patches, too few for SPEC §4's 27 to mean much. */
+const DEMO_SEGMENTS = 8;
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -31,7 +35,8 @@ Creates a project in DIR (default ./selfguide-demo), ingests the bundled sample 
 (${SAMPLE_DIR}), registers the bundled default encoder (${DEFAULT_ENCODER})
 extracts its features (cls, patch tokens and attention keys) for every image, clusters them
 (k-means, k = ${DEMO_K}) and prints the clustering's NMI, AMI, ARI and purity against the held-out
-Fashion-MNIST classes (${SAMPLE_LABELS}, imported as ground truth, never used to cluster). Running it again reuses the project: unchanged images and features are skipped.`,
+Fashion-MNIST classes (${SAMPLE_LABELS}, imported as ground truth, never used to cluster), then
+finds one LOST box per image (classed by those clusters) and ${DEMO_SEGMENTS} dataset-wide segment maps. Running it again reuses the project: unchanged images and features are skipped.`,
   options: { out: { type: 'string', default: 'selfguide-demo' } },
   async run({ values }) {
     const started = performance.now();
@@ -53,8 +58,12 @@ Fashion-MNIST classes (${SAMPLE_LABELS}, imported as ground truth, never used to
       if ((await run('features', features)) !== EXIT.ok) return report();
       const truth = importLabelsCsv(project, SAMPLE_LABELS, 'fashion-mnist classes');
       const { run: clustering, job } = startClustering(project, runner, { modelId: model.id, k: DEMO_K });
-      await run('cluster', job);
+      if ((await run('cluster', job)) !== EXIT.ok) return report();
       clusters = clusterReport(project, clustering.id, truth.labelling.id);
+      // One LOST box per image, classed by the clustering just made; then segment maps.
+      const boxes = startBoxes(project, runner, { modelId: model.id, clusterRunId: clustering.id });
+      if ((await run('boxes', boxes.job)) !== EXIT.ok) return report();
+      await run('masks', startMasks(project, runner, { modelId: model.id, k: DEMO_SEGMENTS }).job);
       return report();
 
       function report(): number {
