@@ -166,4 +166,20 @@ describe('clusters view', () => {
     await actions.getByRole('button', { name: 'Mark outlier' }).click();
     await expect.poll(() => cardSize('outliers')).toBe(expected.length);
   });
+
+  it('writes a screenshot of the map and its selection when asked', async () => {
+    if (process.env.SELFGUIDE_SCREENSHOTS !== '1') return;
+    const canvas = page.getByRole('img', { name: /^Map of \d+ images/ });
+    const box = (await canvas.boundingBox())!;
+    await page.mouse.move(box.x + 4, box.y + 4);
+    await page.mouse.down();
+    for (const [x, y] of [[box.width - 4, 4], [box.width - 4, box.height - 4], [4, box.height - 4], [4, 5]] as const) {
+      await page.mouse.move(box.x + x, box.y + y, { steps: 8 });
+    }
+    await page.mouse.up();
+    const grid = page.getByRole('listbox', { name: 'Selected images' });
+    await expect.poll(() => grid.getByRole('option').count()).toBeGreaterThan(0);
+    await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('[role=listbox] img')].every((img) => img.complete));
+    await page.screenshot({ path: new URL('../../docs/clusters.png', import.meta.url).pathname });
+  });
 });

@@ -12,6 +12,7 @@ import { LabellingStore } from '../../src/core/labels/labelling-store.ts';
 import type { Project } from '../../src/core/project/project.ts';
 import type { ClusterMap, ClusterMember, ClusterScores, ClusterSummary, LabelImport } from '../../src/shared/clusters.ts';
 import type { Job } from '../../src/shared/schemas.ts';
+import { selfguide, selfguideJson } from '../support/cli.ts';
 import { GROUPS, writeColourGroups } from '../support/colour-groups.ts';
 import { projectWithFeatures } from '../support/features-project.ts';
 import { tempDir } from '../support/temp.ts';
@@ -21,6 +22,7 @@ const PER_GROUP = 6;
 describe('cluster decisions', () => {
   const root = tempDir();
   const photos = join(root, 'photos');
+  const projectDir = join(root, 'project');
   let project: Project;
   let runner: JobRunner;
   let service: Service;
@@ -40,7 +42,7 @@ describe('cluster decisions', () => {
 
   beforeAll(async () => {
     await writeColourGroups(photos, PER_GROUP);
-    ({ project, runner } = await projectWithFeatures(join(root, 'project'), photos));
+    ({ project, runner } = await projectWithFeatures(projectDir, photos));
     service = createService(project, runner);
     const labels = await call<LabelImport>('labels.import', { fromFolders: true });
     labellingId = labels.labelling.id;
@@ -152,6 +154,19 @@ describe('cluster decisions', () => {
     expect((await runner.waitFor(fresh.job.id)).state).toBe('done');
     const again = await call<{ job: Job }>('clusters.recompute', { runId: fresh.run.id });
     expect((await runner.waitFor(again.job.id)).state).toBe('done');
+  });
+
+  it('recomputes from the CLI only with --replace when the run has decisions', async () => {
+    const decisions = (await call<ClusterSummary>('clusters.summary', { runId })).decisions;
+    expect(decisions).toBeGreaterThan(0);
+    const refused = selfguide(['cluster', '--recompute', String(runId), '--project', projectDir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('--replace');
+    const replaced = selfguideJson<{ job: { state: string }; run: { id: number } }>(['cluster', '--recompute', String(runId), '--replace', '--project', projectDir]);
+    expect(replaced.code).toBe(0);
+    expect(replaced.json).toMatchObject({ job: { state: 'done' }, run: { id: runId } });
+    expect((await call<ClusterSummary>('clusters.summary', { runId })).decisions).toBe(decisions);
+    expect(selfguide(['cluster', '--recompute', String(runId), '--k', '3', '--project', projectDir]).code).toBe(2);
   });
 
   it('lays the run out on a map in a job, cached per model and method, coloured by effective cluster', async () => {

@@ -9,7 +9,7 @@ import { seededRng } from './rng.ts';
 
 /**
  * Above this many images the map uses PCA: UMAP's exact neighbour search is N² distances and its
- * optimisation runs in plain JavaScript (about half a minute at 20,000 rows on one core).
+ * optimisation runs in plain JavaScript (about a minute of CPU at 20,000 × 384; bench/labels/bench-map.ts).
  */
 export const UMAP_LIMIT = 20_000;
 export const UMAP_NEIGHBORS = 15;

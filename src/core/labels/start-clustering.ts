@@ -46,7 +46,7 @@ export function recomputeClustering(project: Project, runner: JobRunner, runId: 
   if (decisions > 0 && !replace) {
     throw new DecisionsPresentError(
       `Clustering run #${runId} has ${decisions} decision${decisions === 1 ? '' : 's'} (names, merges, splits, moved images, outliers). ` +
-        'Recomputing replaces the computed clusters under them (the decisions are kept and applied on top); confirm with replace: true.',
+        'Recomputing replaces the computed clusters under them (the decisions are kept and applied on top); confirm with replace: true (CLI: --replace).',
     );
   }
   return { run: store.get(runId), job: submit(runner, store, runId) };
