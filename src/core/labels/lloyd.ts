@@ -73,7 +73,7 @@ function maxRowNorm(m: Matrix): number {
 }
 
 /**
- * Per-row state of the pruned assignment step. `slack[i]` is twice the largest error float32
+ * Per-row state of the pruned assignment step. `slack(i)` is twice the largest error float32
  * distances of row i can have (γ_{d+4}·(‖x‖ + max‖c‖)²): a row is certain only when its bounds
  * separate its own centroid from every other by more than that, so that plain float32 Lloyd would
  * pick the same centroid.
@@ -82,26 +82,34 @@ class RowBounds {
   readonly assignment: Int32Array;
   readonly upper: Float64Array;
   readonly lower: Float64Array;
-  readonly slack: Float64Array;
-  private readonly gamma: number;
-  private readonly rows: QuantizedRows;
+  private readonly twoGamma: number;
+  private readonly length: Float64Array;
+  private readonly pending: Int32Array;
+  private maxNorm = 0;
 
   constructor(rows: QuantizedRows, n: number, d: number) {
-    this.rows = rows;
+    this.length = rows.length;
     this.assignment = new Int32Array(n);
     this.upper = new Float64Array(n);
     this.lower = new Float64Array(n);
-    this.slack = new Float64Array(n);
-    this.gamma = 1.01 * (d + 4) * 2 ** -24;
+    this.pending = new Int32Array(n);
+    this.twoGamma = 2 * 1.01 * (d + 4) * 2 ** -24;
   }
 
-  setSlack(maxNorm: number): void {
-    for (let i = 0; i < this.slack.length; i++) this.slack[i] = 2 * this.gamma * ((this.rows.length[i] as number) + maxNorm) ** 2;
+  /** The largest centroid norm, which the rounding slack depends on. */
+  setCentroidNorm(maxNorm: number): void {
+    this.maxNorm = maxNorm;
+  }
+
+  slack(row: number): number {
+    const reach = (this.length[row] as number) + this.maxNorm;
+    return this.twoGamma * reach * reach;
   }
 
   certain(row: number): boolean {
-    const [u, l] = [this.upper[row] as number, this.lower[row] as number];
-    return l > 0 && l * l - u * u > (this.slack[row] as number);
+    const u = this.upper[row] as number;
+    const l = this.lower[row] as number;
+    return l > 0 && l * l - u * u > this.slack(row);
   }
 
   /** The centroids moved: widen every bound, and list the rows that are no longer certain. */
@@ -111,27 +119,31 @@ class RowBounds {
       if (value > largest) [second, largest, at] = [largest, value, c];
       else if (value > second) second = value;
     });
-    const pending: number[] = [];
-    const { assignment, upper, lower } = this;
+    const { assignment, upper, lower, length, pending, twoGamma, maxNorm } = this;
+    let count = 0;
+    // One tight loop over every row (the certain() test written out): this runs N times per iteration.
     for (let i = 0; i < assignment.length; i++) {
       const own = assignment[i] as number;
-      upper[i]! += drift[own] as number;
-      lower[i]! -= own === at ? second : largest;
-      if (!this.certain(i)) pending.push(i);
+      const u = (upper[i] as number) + (drift[own] as number);
+      const l = (lower[i] as number) - (own === at ? second : largest);
+      upper[i] = u;
+      lower[i] = l;
+      const reach = (length[i] as number) + maxNorm;
+      if (!(l > 0 && l * l - u * u > twoGamma * reach * reach)) pending[count++] = i;
     }
-    return Int32Array.from(pending);
+    return pending.slice(0, count);
   }
 
   /** Bounds from exact float32 squared distances (lowest and runner-up) of row i. */
   setExact(i: number, first: number, second: number): void {
-    const slack = (this.slack[i] as number) / 2;
+    const slack = this.slack(i) / 2;
     this.upper[i] = Math.sqrt(Math.max(0, first + slack));
     this.lower[i] = Math.sqrt(Math.max(0, second - slack));
   }
 
   /** Bounds from screening scores (squared distance − ‖x‖²) within ±bound of the exact ones. */
   setScreened(i: number, first: number, second: number, bound: number): void {
-    const lengthSq = (this.rows.length[i] as number) ** 2;
+    const lengthSq = (this.length[i] as number) ** 2;
     this.upper[i] = Math.sqrt(Math.max(0, lengthSq + first + bound));
     this.lower[i] = Math.sqrt(Math.max(0, lengthSq + second - bound));
   }
@@ -163,14 +175,15 @@ export async function lloyd(
     changed++;
   };
   const applyExact = (exact: LowestTwo) => {
-    exact.rows.forEach((row, j) => {
+    for (let j = 0; j < exact.rows.length; j++) {
+      const row = exact.rows[j] as number;
       assign(row, exact.nearest[j] as number);
       bounds.setExact(row, exact.first[j] as number, exact.second[j] as number);
-    });
+    }
   };
 
   // First assignment: every row through the float32 step.
-  bounds.setSlack(maxRowNorm(centroids));
+  bounds.setCentroidNorm(maxRowNorm(centroids));
   const first = await lowestTwoDistances(source, centroids, Int32Array.from({ length: n }, (_, i) => i));
   bounds.assignment.set(first.nearest);
   accumulate(sums, x, bounds.assignment);
@@ -193,7 +206,7 @@ export async function lloyd(
     iterations++;
     onIteration?.(iterations);
 
-    bounds.setSlack(maxRowNorm(centroids));
+    bounds.setCentroidNorm(maxRowNorm(centroids));
     const pending = bounds.drift(centroidDrift(previous, centroids));
     changed = 0;
     let exactRows = pending;
@@ -201,15 +214,17 @@ export async function lloyd(
     if (screening && pending.length > 0 && undecidedShare < SCREEN_WORTH) {
       const quantized = quantizeCentroids(centroids);
       const scores = await screenRows(rows, quantized, pending);
-      const undecided: number[] = [];
-      scores.rows.forEach((row, j) => {
+      const undecided = new Int32Array(pending.length);
+      let count = 0;
+      for (let j = 0; j < pending.length; j++) {
+        const row = pending[j] as number;
         bounds.setScreened(row, scores.first[j] as number, scores.second[j] as number, screenBound(rows, quantized, row));
         if (bounds.certain(row)) assign(row, scores.nearest[j] as number);
-        else undecided.push(row);
-      });
+        else undecided[count++] = row;
+      }
       screened = pending.length;
-      undecidedShare = undecided.length / pending.length;
-      exactRows = Int32Array.from(undecided);
+      undecidedShare = count / pending.length;
+      exactRows = undecided.subarray(0, count);
     } else {
       undecidedShare = 0; // try screening again next time
     }
