@@ -6,6 +6,7 @@ import { ASSET_PROTOCOL } from '../shared/bridge.ts';
 import { readAsset } from '../core/library/assets.ts';
 import { parseMaskPath, readMaskAsset } from '../core/labels/mask-asset.ts';
 import { parseGenerationPath, readGenerationAsset } from '../core/sample/generation-asset.ts';
+import { readPreviewAt } from '../core/train/run-files.ts';
 import type { Project } from '../core/project/project.ts';
 
 export const ASSET_SCHEME_PRIVILEGES: CustomScheme = {
@@ -21,6 +22,11 @@ export function registerAssetProtocol(project: Project): void {
       const image = target ? await readGenerationAsset(project, target.generationId, target.file) : null;
       if (!image) return new Response('no such generated image in this project', { status: 404 });
       return new Response(new Uint8Array(image.data), { headers: { 'content-type': image.mime, 'cache-control': 'no-store' } });
+    }
+    if (url.hostname === 'train') {
+      const png = readPreviewAt(project, url.pathname.slice(1));
+      if (!png) return new Response('no such preview of a training run in this project', { status: 404 });
+      return new Response(new Uint8Array(png), { headers: { 'content-type': 'image/png' } });
     }
     if (url.hostname === 'mask') {
       const { runId, imageId } = parseMaskPath(url.pathname.slice(1));

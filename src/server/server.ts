@@ -8,6 +8,7 @@ import { ApiFailure, type Service } from '../core/api/service.ts';
 import { readAsset } from '../core/library/assets.ts';
 import { parseMaskPath, readMaskAsset } from '../core/labels/mask-asset.ts';
 import { parseGenerationPath, readGenerationAsset } from '../core/sample/generation-asset.ts';
+import { readPreviewAt } from '../core/train/run-files.ts';
 import { TOKEN_COOKIE, isLoopbackHost, newToken, presentedToken, tokenMatches } from './auth.ts';
 import { staticFile } from './static-files.ts';
 
@@ -31,6 +32,8 @@ const MAX_BODY_BYTES = 1 << 20;
 const MASK_PREFIX = '/files/mask/';
 /** /files/generation/<generation id>/<index|preview>: a generated PNG (see SelfguideClient.generationUrl). */
 const GENERATION_PREFIX = '/files/generation/';
+/** /files/train/<run id>/<preview file>: a training run's preview grid (see SelfguideClient.trainPreviewUrl). */
+const TRAIN_PREFIX = '/files/train/';
 const STATUS: Record<ApiFailure['code'], number> = { bad_request: 400, not_found: 404, conflict: 409, internal: 500 };
 const CSP = [
   "default-src 'self'",
@@ -79,6 +82,7 @@ export async function startServer(service: Service, options: ServerOptions = {})
     if (url.pathname.startsWith('/api/')) return handleApi(url.pathname.slice(5), request, response);
     if (url.pathname.startsWith(MASK_PREFIX)) return handleMask(url.pathname.slice(MASK_PREFIX.length), response);
     if (url.pathname.startsWith(GENERATION_PREFIX)) return handleGeneration(url.pathname.slice(GENERATION_PREFIX.length), response);
+    if (url.pathname.startsWith(TRAIN_PREFIX)) return handleTrainPreview(url.pathname.slice(TRAIN_PREFIX.length), response);
     if (url.pathname.startsWith('/files/')) return handleAsset(url.pathname, response);
     if (request.method !== 'GET') return sendJson(response, 405, { error: { code: 'bad_request', message: 'GET only' } });
     const file = options.rendererDir ? await staticFile(options.rendererDir, url.pathname) : null;
@@ -145,6 +149,18 @@ export async function startServer(service: Service, options: ServerOptions = {})
     // The preview is rewritten under one URL while sampling; finished images never change.
     response.writeHead(200, { 'content-type': asset.mime, 'cache-control': target?.file === 'preview' ? 'no-store' : 'private, max-age=3600' });
     response.end(asset.data);
+  }
+
+  function handleTrainPreview(tail: string, response: ServerResponse): void {
+    const png = readPreviewAt(service.project, tail);
+    if (!png) {
+      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      response.end('no such preview of a training run in this project\n');
+      return;
+    }
+    // A grid's name carries its step, so a file never changes once written.
+    response.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'private, max-age=3600' });
+    response.end(png);
   }
 
   await new Promise<void>((resolve, reject) => {

@@ -7,6 +7,7 @@ import { ImageMask, MaskMember, MaskRun, MaskSummary, SegmentInfo } from './mask
 import { DiffusionModelId, DiffusionModelInfo, Generation, GenerationParameters, MaskSource, SampleCondition, SampleSettings } from './generations.ts';
 import { AvailableModel, ModelId, ModelInfo, ProviderReport } from './models.ts';
 import { Folder, ImageDetail, ImageSummary, Job, LibraryCounts, LibraryFilterStatus, ProjectInfo } from './schemas.ts';
+import { GuidanceLevel, PythonEnvironment, TrainParameters, TrainPreset, TrainRun, TrainRunDetail } from './train.ts';
 
 const Id = z.object({ id: z.number().int().positive() });
 const Nothing = z.object({}).strict();
@@ -225,6 +226,36 @@ export const api = {
   /** The history of generations, newest first. */
   'generations.list': { input: z.object({ limit: z.number().int().min(1).max(1000).default(100) }), output: z.array(Generation) },
   'generations.get': { input: Id, output: Generation },
+  /** The Python that runs the trainer, probed (versions, torch, GPUs, trainer import); cached unless refresh. */
+  'train.environment': { input: z.object({ refresh: z.boolean().default(false) }), output: PythonEnvironment },
+  /** Sets the project's Python for the trainer (null: $SELFGUIDE_PYTHON, the .venv, python3) and probes it. */
+  'train.setPython': { input: z.object({ path: z.string().trim().min(1).nullable() }), output: PythonEnvironment },
+  /**
+   * Records a training run and starts its job. The source of the level defaults to the newest usable one:
+   * label → labellingId, cluster → clusterRunId, box → boxRunId, mask → maskRunId.
+   */
+  'train.start': {
+    input: TrainParameters.partial().extend({
+      level: GuidanceLevel,
+      clusterRunId: z.number().int().positive().nullable().default(null),
+      labellingId: z.number().int().positive().nullable().default(null),
+      boxRunId: z.number().int().positive().nullable().default(null),
+      maskRunId: z.number().int().positive().nullable().default(null),
+      preset: TrainPreset.default('tiny'),
+    }),
+    output: z.object({ run: TrainRun, job: Job }),
+  },
+  /** Training runs, newest first. */
+  'train.runs': { input: Nothing, output: z.array(TrainRun) },
+  /** A run with its loss curve (at most maxPoints points), newest preview grids and log tail. */
+  'train.get': {
+    input: RunId.extend({ maxPoints: z.number().int().min(2).max(100_000).default(2000), logLines: z.number().int().min(0).max(1000).default(40) }),
+    output: TrainRunDetail,
+  },
+  /** Stops a run: the trainer writes a checkpoint at the current step; resume continues from there. */
+  'train.cancel': { input: RunId, output: TrainRun },
+  /** Continues a stopped run from its checkpoint; with a larger steps, a finished run trains longer. */
+  'train.resume': { input: RunId.extend({ steps: z.number().int().min(1).max(10_000_000).optional() }), output: z.object({ run: TrainRun, job: Job }) },
 } as const;
 
 export type Api = typeof api;
@@ -256,6 +287,8 @@ export interface SelfguideClient {
   generationUrl(generationId: number, file: number | 'preview'): string;
   /** URL of an image's segment map (palette PNG) in a mask run. */
   maskUrl(runId: number, imageId: number): string;
+  /** URL of a training run's preview grid (TrainPreview.file). */
+  trainPreviewUrl(runId: number, file: string): string;
 }
 
 export const AssetKind = z.enum(['thumb', 'preview']);

@@ -24,5 +24,9 @@ export function electronGenerationUrl(generationId: number, file: number | 'prev
   return `${ASSET_PROTOCOL}://generation/${generationId}/${file}`;
 }
 
+export function electronTrainPreviewUrl(runId: number, file: string): string {
+  return `${ASSET_PROTOCOL}://train/${runId}/${encodeURIComponent(file)}`;
+}
+
 /** IPC channel names. */
 export const IPC = { invoke: 'selfguide:invoke', event: 'selfguide:event' } as const;

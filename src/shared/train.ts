@@ -23,8 +23,8 @@ export const TrainParameters = z.object({
   /** Steps between preview grids (0 = never). */
   previewEvery: z.number().int().min(0),
   previewSteps: z.number().int().min(1).max(999),
-  /** DataLoader worker processes (0 = load in the training process). */
-  workers: z.number().int().min(0).max(64),
+  /** DataLoader worker processes (0 = load in the training process; null = 0 for small sets, else 2). */
+  workers: z.number().int().min(0).max(64).nullable(),
   /** torch CPU threads (null = torch's default). */
   threads: z.number().int().min(1).max(512).nullable(),
 });

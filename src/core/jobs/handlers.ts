@@ -9,6 +9,7 @@ import { runClusterMap } from '../labels/cluster-map.ts';
 import { runMasks } from '../labels/mask-job.ts';
 import { runModelDownload } from '../models/download-job.ts';
 import { runSampling } from '../sample/sample-job.ts';
+import { runTraining } from '../train/train-job.ts';
 
 export type JobHandler = (context: JobContext) => Promise<void>;
 
@@ -21,4 +22,5 @@ export const JOB_HANDLERS: Record<string, JobHandler> = {
   'cluster-map': runClusterMap,
   'model-download': runModelDownload,
   sample: runSampling,
+  train: runTraining,
 };

@@ -67,8 +67,8 @@ export function readMetrics(file: string, maxPoints = 2000): TrainMetric[] {
   }
   const sorted = [...points.values()].sort((a, b) => a.step - b.step);
   if (sorted.length <= maxPoints) return sorted;
-  const stride = Math.ceil(sorted.length / maxPoints);
-  return sorted.filter((_, i) => i % stride === 0 || i === sorted.length - 1);
+  const last = sorted.length - 1;
+  return Array.from({ length: maxPoints }, (_, j) => sorted[Math.round((j * last) / (maxPoints - 1))] as TrainMetric);
 }
 
 /** Preview grids the trainer writes: step_XXXXXXXX_w<w>.png. */

@@ -65,5 +65,6 @@ export function createHttpClient(token: string | null): SelfguideClient {
     assetUrl: (kind, imageId) => `/files/${kind}/${imageId}`,
     generationUrl: (generationId, file) => `/files/generation/${generationId}/${file}`,
     maskUrl: (runId, imageId) => `/files/mask/${runId}/${imageId}`,
+    trainPreviewUrl: (runId, file) => `/files/train/${runId}/${encodeURIComponent(file)}`,
   };
 }
