@@ -5,6 +5,7 @@ import ClustersView from './views/ClustersView.vue';
 import JobsView from './views/JobsView.vue';
 import LibraryView from './views/LibraryView.vue';
 import ModelsView from './views/ModelsView.vue';
+import TrainView from './views/TrainView.vue';
 
 export const router = createRouter({
   history: createWebHashHistory(),
@@ -14,6 +15,7 @@ export const router = createRouter({
     { path: '/clusters', name: 'clusters', component: ClustersView },
     { path: '/models', name: 'models', component: ModelsView },
     { path: '/generate', name: 'generate', component: GenerateView },
+    { path: '/train', name: 'train', component: TrainView },
     { path: '/jobs', name: 'jobs', component: JobsView },
   ],
 });
