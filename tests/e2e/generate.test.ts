@@ -14,6 +14,7 @@ import { type Served, selfguide, serve } from './support/cli.ts';
 describe('generate view', () => {
   let root: string;
   let modelDir: string;
+  let boxModelDir: string;
   let server: Served;
   let browser: Browser;
   let page: Page;
@@ -32,7 +33,7 @@ describe('generate view', () => {
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'selfguide-e2e-generate-'));
-    ({ label: modelDir } = await exportTinyDiffusionModels(join(root, 'models'), ['label']));
+    ({ label: modelDir, box: boxModelDir } = await exportTinyDiffusionModels(join(root, 'models'), ['label', 'box']));
     await selfguide('init', join(root, 'project'));
     server = await serve(join(root, 'project'));
     browser = await launchChromium();
@@ -117,6 +118,31 @@ describe('generate view', () => {
     await settings().getByRole('button', { name: 'Cancel' }).click();
     await expect.poll(async () => (await api<Generation[]>('generations.list', {}))[0]?.state).toBe('cancelled');
     await expect.poll(() => page.getByRole('table', { name: 'Generation history' }).locator('tbody tr').first().textContent()).toMatch(/cancelled/);
+  });
+
+  it('draws a box layout on a box model and generates with it', async () => {
+    await page.getByLabel('Model folder path').fill(boxModelDir);
+    await page.getByRole('button', { name: 'Import model' }).click();
+    await expect.poll(() => field('Model').inputValue()).toBe('2');
+    await expect.poll(() => page.getByRole('radio', { name: 'Box layout' }).isChecked()).toBe(true);
+    await field('Box cluster').selectOption({ label: '2 · blue' });
+    const surface = await page.getByLabel('Box drawing surface').boundingBox();
+    await page.mouse.move(surface!.x + surface!.width * 0.25, surface!.y + surface!.height * 0.5);
+    await page.mouse.down();
+    await page.mouse.move(surface!.x + surface!.width * 0.75, surface!.y + surface!.height * 0.9, { steps: 5 });
+    await page.mouse.up();
+    await expect.poll(() => page.getByRole('list', { name: 'Boxes' }).textContent()).toMatch(/blue: 25%,50% → 75%,90%/);
+    await field('Steps').fill('3');
+    await field('Batch size').fill('1');
+    await settings().getByRole('button', { name: 'Generate' }).click();
+    await expect.poll(async () => (await api<Generation[]>('generations.list', {}))[0]?.state).toBe('done');
+    const [generation] = await api<Generation[]>('generations.list', {});
+    const condition = generation!.parameters.condition as { kind: string; boxes: { x0: number; y0: number; x1: number; y1: number; cluster: number }[] };
+    expect(condition.kind).toBe('boxes');
+    expect(condition.boxes).toHaveLength(1);
+    expect(condition.boxes[0]!.cluster).toBe(2);
+    for (const [key, value] of Object.entries({ x0: 0.25, y0: 0.5, x1: 0.75, y1: 0.9 })) expect(condition.boxes[0]![key as 'x0']).toBeCloseTo(value, 1);
+    await expect.poll(() => page.getByRole('list', { name: 'Generated images' }).locator('img').evaluateAll((images: HTMLImageElement[]) => images.map((img) => img.naturalWidth))).toEqual([16]);
   });
 
   it('had no page errors', () => {
