@@ -6,15 +6,8 @@ import { openProject } from '../../core/project/project.ts';
 import { clusterReport, formatClusterReport } from '../cluster-report.ts';
 import { type Command, PROJECT_OPTION } from '../command.ts';
 import { UsageError, printResult } from '../output.ts';
+import { integerOption } from '../options.ts';
 import { followJob } from '../run-job-in-cli.ts';
-
-function integerOption(values: Record<string, string | boolean | undefined>, name: string, min: number, max: number): number | undefined {
-  const raw = values[name];
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
-  return value;
-}
 
 export const clusterCommand: Command = {
   name: 'cluster',
