@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Generation } from '../../src/shared/generations.ts';
 import { exportTinyDiffusionModels } from '../support/diffusion-models.ts';
 import { launchChromium } from './support/browser.ts';
-import { type Served, selfguide, serve } from './support/cli.ts';
+import { type Served, callApi, selfguide, serve } from './support/cli.ts';
 
 describe('generate view', () => {
   let root: string;
@@ -20,14 +20,7 @@ describe('generate view', () => {
   let page: Page;
   const pageErrors: string[] = [];
 
-  async function api<T>(method: string, input: object): Promise<T> {
-    const response = await fetch(`${server.origin}/api/${method}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-selfguide-token': server.token },
-      body: JSON.stringify(input),
-    });
-    return ((await response.json()) as { result: T }).result;
-  }
+  const api = <T,>(method: string, input: object) => callApi<T>(server, method, input);
   const settings = () => page.getByRole('form', { name: 'Generation settings' });
   const field = (name: string) => settings().getByLabel(name, { exact: true });
 

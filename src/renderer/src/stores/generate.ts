@@ -9,7 +9,7 @@ import { GENERATION_PNG_KEY } from '../../../shared/generations.ts';
 import { readPngText } from '../../../shared/png-text.ts';
 import type { Job } from '../../../shared/schemas.ts';
 import { client } from '../api/client.ts';
-import { errorMessage } from '../api/errors.ts';
+import { attempt as attemptCall } from '../lib/attempt.ts';
 import { useJobsStore } from './jobs.ts';
 
 const EXEMPLARS = 4;
@@ -25,16 +25,7 @@ export const useGenerateStore = defineStore('generate', () => {
 
   const currentJob = computed<Job | null>(() => (current.value?.jobId ? (jobs.jobs.find((job) => job.id === current.value!.jobId) ?? null) : null));
 
-  async function attempt<T>(work: () => Promise<T>): Promise<T | null> {
-    try {
-      const result = await work();
-      error.value = null;
-      return result;
-    } catch (failure) {
-      error.value = errorMessage(failure);
-      return null;
-    }
-  }
+  const attempt = <T,>(work: () => Promise<T>) => attemptCall(error, work);
 
   async function refreshCurrent() {
     if (!current.value) return;
