@@ -1,11 +1,13 @@
 import numpy as np
 import pytest
 import torch
+from PIL import Image
 
 from selfguide_trainer.diffusion.data.datasets import FashionMNISTDataset, ManifestDataset
 from selfguide_trainer.diffusion.data.fashion_mnist import load_split, long_tail_indices
 from selfguide_trainer.diffusion.data.loader import ResumableSampler, make_loader
 from selfguide_trainer.diffusion.data.manifest import ManifestError, read_manifest
+from selfguide_trainer.diffusion.preview import preview_conditions
 
 from diffusion_helpers import image_rows, write_manifest
 
@@ -87,3 +89,28 @@ def test_fashion_mnist_pad_and_long_tail():
     assert item["image"][:, :2].eq(-1).all() and item["image"][:, :, -2:].eq(-1).all()  # 2 px black border
     assert torch.equal(item["image"][0], item["image"][2])  # grey replicated
     assert item["vector"].argmax().item() == int(labels[0])
+
+
+def test_exif_rotated_photo_is_read_upright_so_boxes_match(tmp_path):
+    # stored 32x16 with EXIF orientation 6 (rotate 90° clockwise to display): a person sees 16 wide, 32 tall
+    stored = np.zeros((16, 32, 3), np.uint8)
+    stored[:, :16] = 255  # left half of the stored pixels = top half once displayed
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "rotated.jpg"
+    Image.fromarray(stored).save(path, exif=exif, quality=100)
+    rows = [{"path": str(path), "cluster": 0, "box": [0, 0, 16, 16], "split": "train"}]  # top half, displayed
+    manifest = read_manifest(write_manifest(tmp_path, "box", rows, num_clusters=2))
+    item = ManifestDataset(manifest, "train", resolution=16, random_crop=False)[(0, 0)]
+    top, bottom = item["image"][:, :8].mean().item(), item["image"][:, 8:].mean().item()
+    assert top > 0.9 and bottom < -0.9  # the bright half is on top, where the box is
+    assert item["layout"][0, :8].eq(1).all() and item["layout"][0, 8:].eq(0).all()
+
+
+def test_preview_conditions_repeat_a_training_set_smaller_than_the_grid(tmp_path):
+    rows = image_rows(tmp_path, 3)
+    manifest = read_manifest(write_manifest(tmp_path, "cluster", rows, num_clusters=4))
+    vector, layout = preview_conditions(ManifestDataset(manifest, "train", resolution=16), count=8, seed=0)
+    assert vector.shape == (8, 4) and layout is None
+    assert torch.equal(vector[3:6], vector[0:3])  # the three images' conditions, repeated in order
+    assert sorted(vector[:3].argmax(dim=1).tolist()) == [0, 1, 2]

@@ -37,16 +37,19 @@ def preview_conditions(dataset, count: int, seed: int):
     """Vectors (and layouts) of `count` training items picked with `seed`: the empirical distribution of
     self-labels (SPEC §6). Unreadable items are passed over."""
     rng = np.random.default_rng(seed)
-    vectors, layouts = [], []
+    readable = []
     for index in rng.permutation(len(dataset)):
         item = dataset[(0, int(index))]
-        if item is None:
-            continue
-        vectors.append(item["vector"])
-        if "layout" in item:
-            layouts.append(item["layout"])
-        if len(vectors) == count:
+        if item is not None:
+            readable.append(item)
+        if len(readable) == count:
             break
+    if not readable:
+        raise ValueError("no readable training image to draw preview conditions from")
+    # a training set smaller than the grid repeats its items, so every grid cell has a condition
+    chosen = [readable[i % len(readable)] for i in range(count)]
+    vectors = [item["vector"] for item in chosen]
+    layouts = [item["layout"] for item in chosen if "layout" in item]
     vector = torch.stack(vectors) if vectors and vectors[0].numel() else None
     layout = torch.stack(layouts) if layouts else None
     return vector, layout

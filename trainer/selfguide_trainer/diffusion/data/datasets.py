@@ -9,7 +9,7 @@ import logging
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image
+from PIL import Image, ImageOps
 
 from ..conditioning import CondSpec
 from . import fashion_mnist
@@ -58,7 +58,8 @@ class ManifestDataset(torch.utils.data.Dataset):
         row = self.rows[index]
         try:
             with Image.open(row.path) as img:
-                img = img.convert("L" if self.channels == 1 else "RGB")
+                # displayed orientation: the app's boxes and mask maps are in the pixels a person sees
+                img = ImageOps.exif_transpose(img).convert("L" if self.channels == 1 else "RGB")
             mask_ids = None
             if self.cond.mode == "mask" and row.mask:
                 with Image.open(row.mask) as m:
@@ -104,6 +105,7 @@ class FashionMNISTDataset(torch.utils.data.Dataset):
             index = fashion_mnist.long_tail_indices(labels, imbalance, seed)
         if limit is not None:
             index = index[:limit]
+        self.index = index  # positions in the split, so callers can align per-image data (e.g. self-labels)
         self.images = torch.from_numpy(images[index].copy())
         self.labels = labels[index]
         if cond == "cluster":

@@ -36,7 +36,9 @@ def collate_skipping_bad(items: list) -> dict:
 
 
 def make_loader(dataset, sampler: ResumableSampler, batch_size: int, workers: int) -> DataLoader:
-    # its own generator: starting an iterator must not draw from the global RNG (exact resume depends on it)
+    # its own generator: starting an iterator must not draw from the global RNG (exact resume depends on it);
+    # persistent workers: on small data sets, starting the worker processes again every epoch dominated
     return DataLoader(dataset, batch_size=batch_size, sampler=sampler, num_workers=workers, drop_last=True,
                       collate_fn=collate_skipping_bad, pin_memory=torch.cuda.is_available(),
+                      persistent_workers=workers > 0,
                       generator=torch.Generator().manual_seed(sampler.seed))
