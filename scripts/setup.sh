@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what selfguide needs, from the package registries only.
-#   scripts/setup.sh          Node dependencies (with the Node 22 they run on) and the app build
-#   scripts/setup.sh --test   also the Python trainer environment and the test tools (Chromium,
-#                             Fashion-MNIST from Debian; installed with apt-get when run as root)
+#   scripts/setup.sh          Node dependencies (with the Node 22 they run on), the app build and the
+#                             Python trainer environment (.venv: torch + selfguide_trainer) the demo trains with
+#   scripts/setup.sh --test   also the test tools (pytest & co., Chromium, Fashion-MNIST from Debian;
+#                             the Debian packages are installed with apt-get when run as root)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,10 +31,11 @@ if $want_tests; then
       exit 1
     fi
   fi
-  echo "==> Python trainer environment (.venv)"
-  [[ -x .venv/bin/python ]] || python3 -m venv .venv
-  # torch==2.13.0 resolves to the CPU build on the build machines; any torch >= 2.4 works.
-  .venv/bin/pip install -q --disable-pip-version-check torch==2.13.0 -e 'trainer[test]' 2>&1 | grep -v '^WARNING: Location' || true
-  .venv/bin/python -c 'import torch, selfguide_trainer' || { echo "Python environment is incomplete" >&2; exit 1; }
 fi
+echo "==> Python trainer environment (.venv)"
+extras=$($want_tests && echo '[test]' || true)
+[[ -x .venv/bin/python ]] || python3 -m venv .venv
+# torch==2.13.0 resolves to the CPU build on the build machines; any torch >= 2.4 works.
+.venv/bin/pip install -q --disable-pip-version-check torch==2.13.0 -e "trainer${extras}" 2>&1 | grep -v '^WARNING: Location' || true
+.venv/bin/python -c 'import torch, selfguide_trainer' || { echo "Python environment is incomplete" >&2; exit 1; }
 echo "==> setup done"
