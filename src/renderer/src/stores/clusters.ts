@@ -6,9 +6,10 @@ import { computed, ref, shallowRef } from 'vue';
 import type { ClusterMap, ClusterMember, ClusterRun, ClusterScores, ClusterSummary, Labelling } from '../../../shared/clusters.ts';
 import type { Job } from '../../../shared/schemas.ts';
 import { client } from '../api/client.ts';
-import { ApiCallError, errorMessage } from '../api/errors.ts';
 import { attempt as attemptCall } from '../lib/attempt.ts';
 import { type GridItem, pagedSource } from '../lib/grid-source.ts';
+import { newestDone } from '../lib/newest-done.ts';
+import { useRecompute } from '../lib/recompute.ts';
 import { useJobsStore } from './jobs.ts';
 
 /** The members grid shows a cluster, or the images marked as outliers. */
@@ -71,8 +72,8 @@ export const useClustersStore = defineStore('clusters', () => {
       [runs.value, labellings.value] = await Promise.all([client.call('clusters.runs', {}), client.call('labels.list', {})]);
       labellingId.value ??= labellings.value[0]?.id ?? null;
     });
-    const newestDone = [...runs.value].reverse().find((candidate) => candidate.state === 'done');
-    if (runId.value === null && newestDone) await selectRun(newestDone.id);
+    const newest = newestDone(runs.value);
+    if (runId.value === null && newest) await selectRun(newest.id);
   }
 
   async function onJobDone(job: Job) {
@@ -165,21 +166,11 @@ export const useClustersStore = defineStore('clusters', () => {
   const movePicked = (clusterId: number) => edit((id) => client.call('clusters.move', { runId: id, imageIds: [...picked.value], clusterId }));
   const markPicked = (outlier: boolean) => edit((id) => client.call('clusters.outlier', { runId: id, imageIds: [...picked.value], outlier }));
 
-  /** Starts a recompute; 'confirm' when the run has decisions and the person must agree first. */
-  async function recompute(replace: boolean): Promise<'started' | 'confirm' | 'failed'> {
-    if (runId.value === null) return 'failed';
-    try {
-      const { run: updated, job } = await client.call('clusters.recompute', { runId: runId.value, replace });
-      useJobsStore().apply(job);
-      runs.value = runs.value.map((candidate) => (candidate.id === updated.id ? updated : candidate));
-      error.value = null;
-      return 'started';
-    } catch (failure) {
-      if (failure instanceof ApiCallError && failure.code === 'conflict' && !replace) return 'confirm';
-      error.value = errorMessage(failure);
-      return 'failed';
-    }
-  }
+  const recompute = useRecompute(
+    (replace) => client.call('clusters.recompute', { runId: runId.value as number, replace }),
+    error,
+    () => void client.call('clusters.runs', {}).then((next) => (runs.value = next)),
+  );
 
   async function startRun(k: number) {
     const started = await attempt(() => client.call('clusters.start', { k }));

@@ -1,0 +1,131 @@
+// What the Boxes view shows and edits: the LOST box runs, the run's images filtered by review status and
+// cluster, the image under review with its computed box, decision and effective box, and the decisions
+// (accept, reject, edited box, reassigned cluster) sent back one image at a time.
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import type { BoxFilter, BoxRun, ImageBox, PixelBox } from '../../../shared/boxes.ts';
+import type { ClusterInfo } from '../../../shared/clusters.ts';
+import { client } from '../api/client.ts';
+import { attempt } from '../lib/attempt.ts';
+import { pagedSource } from '../lib/grid-source.ts';
+import { newestDone } from '../lib/newest-done.ts';
+import { useRecompute } from '../lib/recompute.ts';
+
+export const useBoxesStore = defineStore('boxes', () => {
+  const runs = ref<BoxRun[]>([]);
+  const runId = ref<number | null>(null);
+  const filter = ref<BoxFilter>('all');
+  const clusterId = ref<number | null>(null);
+  /** Clusters of the run's clustering run (ids below its k: what a box can be given). */
+  const clusters = ref<ClusterInfo[]>([]);
+  const current = shallowRef<ImageBox | null>(null);
+  /** Position of the current image in the filtered list, for "next". */
+  const position = ref(-1);
+  const error = ref<string | null>(null);
+  let unsubscribe: (() => void) | null = null;
+
+  const run = computed(() => runs.value.find((candidate) => candidate.id === runId.value) ?? null);
+  const clusterName = (id: number | null) => (id === null ? 'none' : (clusters.value.find((cluster) => cluster.id === id)?.name ?? `cluster ${id}`));
+
+  const images = pagedSource(
+    (offset, limit) =>
+      runId.value === null
+        ? Promise.resolve({ total: 0, items: [] })
+        : client.call('boxes.list', { runId: runId.value, filter: filter.value, clusterId: clusterId.value, offset, limit }),
+    (box: ImageBox) => ({ id: box.imageId, relPath: box.relPath, status: 'ok', error: box.error, duplicateCount: 1 }),
+  );
+
+  const recompute = useRecompute((replace) => client.call('boxes.recompute', { runId: runId.value as number, replace }), error, () => void loadRuns());
+
+  async function loadRuns() {
+    const next = await attempt(error, () => client.call('boxes.runs', {}));
+    if (next) runs.value = next;
+  }
+
+  async function start() {
+    unsubscribe ??= client.onEvent((event) => {
+      if (event.type === 'job' && event.job.kind === 'boxes' && event.job.state === 'done') {
+        void loadRuns().then(() => images.refresh());
+      }
+    });
+    await loadRuns();
+    const newest = newestDone(runs.value);
+    if (runId.value === null && newest) await selectRun(newest.id);
+  }
+
+  async function selectRun(id: number) {
+    runId.value = id;
+    current.value = null;
+    position.value = -1;
+    clusterId.value = null;
+    const clusterRunId = run.value?.clusterRunId ?? null;
+    clusters.value = [];
+    if (clusterRunId !== null) {
+      const summary = await attempt(error, () => client.call('clusters.summary', { runId: clusterRunId }));
+      clusters.value = summary?.clusters.filter((cluster) => cluster.id < summary.run.k && cluster.mergedInto === null) ?? [];
+    }
+    images.reset();
+  }
+
+  function setFilter(next: { filter?: BoxFilter; clusterId?: number | null }) {
+    filter.value = next.filter ?? filter.value;
+    clusterId.value = next.clusterId === undefined ? clusterId.value : next.clusterId;
+    current.value = null;
+    position.value = -1;
+    images.reset();
+  }
+
+  async function open(imageId: number) {
+    if (runId.value === null) return;
+    const id = runId.value;
+    const found = await attempt(error, () => client.call('boxes.get', { runId: id, imageId }));
+    if (found && id === runId.value) current.value = found;
+    for (let index = 0; index < images.total; index++) {
+      if (images.itemAt(index)?.id === imageId) position.value = index;
+    }
+  }
+
+  async function decide(patch: { status?: 'accepted' | 'rejected' | null; box?: PixelBox | null; clusterId?: number | null; clear?: boolean }) {
+    const image = current.value;
+    if (!image) return;
+    const next = await attempt(error, () => client.call('boxes.decide', { runId: image.runId, imageId: image.imageId, ...patch }));
+    if (!next) return;
+    current.value = next;
+    images.refresh();
+    void loadRuns();
+  }
+
+  /** Decides the current image's status and moves on (the next image is found before the list changes under a filter). */
+  async function decideAndNext(status: 'accepted' | 'rejected') {
+    const following = images.itemAt(position.value + 1)?.id;
+    await decide({ status });
+    if (following !== undefined) await open(following);
+  }
+
+  /** Opens the next image of the list (the one after the current, or the first). */
+  async function next() {
+    const following = images.itemAt(position.value + 1);
+    if (following) await open(following.id);
+  }
+
+  return {
+    runs,
+    runId,
+    run,
+    filter,
+    clusterId,
+    clusters,
+    clusterName,
+    current,
+    images,
+    error,
+    recompute,
+    start,
+    selectRun,
+    setFilter,
+    open,
+    decide,
+    decideAndNext,
+    next,
+  };
+});
