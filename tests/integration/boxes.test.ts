@@ -198,4 +198,26 @@ describe('LOST boxes job', () => {
     // Without a clustering run, boxes carry no cluster.
     expect(store.all(fresh.id).every((item) => item.computed === null || item.computed.cluster === null)).toBe(true);
   }, 60_000);
+
+  it("follows a person's cluster merges and splits: merged boxes move along, a split-off cluster can be given", async () => {
+    const boxes = () => service.dispatch('boxes.list', { runId: run.id, limit: 100 }) as Promise<{ items: ImageBox[] }>;
+    const computed = (await boxes()).items.filter((item) => item.computed?.cluster != null && item.decision?.cluster == null);
+    const merged = computed[0]?.computed?.cluster as number;
+    const into = 1 - merged; // k = 2
+    await service.dispatch('clusters.merge', { runId: clusterRun.id, clusterIds: [merged], into });
+    const after = new Map((await boxes()).items.map((item) => [item.imageId, item]));
+    for (const item of computed) {
+      expect(after.get(item.imageId)?.computed?.cluster).toBe(into);
+      expect(after.get(item.imageId)?.effective.cluster).toBe(into);
+    }
+    const listed = (await service.dispatch('boxes.list', { runId: run.id, clusterId: into, limit: 100 })) as { items: ImageBox[] };
+    expect(listed.items.map((item) => item.imageId)).toEqual(expect.arrayContaining(computed.map((item) => item.imageId)));
+    const target = computed[0]?.imageId as number;
+    await expect(service.dispatch('boxes.decide', { runId: run.id, imageId: target, clusterId: merged })).rejects.toMatchObject({ code: 'bad_request' });
+    const split = (await service.dispatch('clusters.split', { runId: clusterRun.id, clusterId: into })) as { clusters: { id: number }[] };
+    const newest = Math.max(...split.clusters.map((cluster) => cluster.id));
+    expect(newest).toBe(2);
+    const given = (await service.dispatch('boxes.decide', { runId: run.id, imageId: target, clusterId: newest })) as ImageBox;
+    expect(given.effective.cluster).toBe(newest);
+  }, 60_000);
 });

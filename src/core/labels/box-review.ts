@@ -2,7 +2,7 @@
 import type { ImageBox } from '../../shared/boxes.ts';
 import type { Database } from '../store/database.ts';
 import { BoxStore, type DecisionPatch } from './box-store.ts';
-import { ClusterStore } from './cluster-store.ts';
+import { effectiveClusters } from './effective-clusters.ts';
 
 export class BoxNotFoundError extends Error {
   override name = 'BoxNotFoundError';
@@ -30,8 +30,9 @@ export function decideBox(db: Database, runId: number, imageId: number, patch: D
   if (patch.cluster !== undefined && patch.cluster !== null) {
     const clusterRunId = store.get(runId).clusterRunId;
     if (clusterRunId === null) throw new RangeError(`Box run #${runId} has no clustering run, so its boxes cannot be given a cluster.`);
-    const { k } = new ClusterStore(db).get(clusterRunId);
-    if (patch.cluster >= k) throw new RangeError(`Clustering run #${clusterRunId} has clusters 0 to ${k - 1}.`);
+    // any cluster a person can see: the computed ones and those made by splits, but not one merged away
+    const live = effectiveClusters(db, clusterRunId).filter((cluster) => cluster.mergedInto === null).map((cluster) => cluster.id);
+    if (!live.includes(patch.cluster)) throw new RangeError(`Clustering run #${clusterRunId} has no cluster ${patch.cluster} to give a box (its clusters: ${live.join(', ')}).`);
   }
   store.decide(runId, imageId, patch);
   return imageBox(db, runId, imageId);
