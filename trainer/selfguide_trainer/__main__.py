@@ -15,6 +15,7 @@ COMMANDS: dict[str, str] = {
     "train": "selfguide_trainer.diffusion.commands.train",
     "export": "selfguide_trainer.diffusion.commands.export",
     "sample": "selfguide_trainer.diffusion.commands.sample",
+    "repro": "selfguide_trainer.eval.repro.command",
 }
 
 

@@ -39,10 +39,17 @@ def _kmeans_pp(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
 def kmeans(x: np.ndarray, k: int, iters: int = 50, restarts: int = 5, seed: int = 0) -> tuple[np.ndarray, float]:
     """Euclidean k-means (k-means++ init, empty clusters re-seeded at the farthest point); returns the
     (assignment, inertia) of the restart with the lowest inertia."""
+    _, assign, inertia = kmeans_fit(x, k, iters, restarts, seed)
+    return assign, inertia
+
+
+def kmeans_fit(x: np.ndarray, k: int, iters: int = 50, restarts: int = 5, seed: int = 0) -> tuple[np.ndarray, np.ndarray, float]:
+    """`kmeans`, also returning the centroids [k, D] of the kept restart (each point's assignment is its
+    nearest centroid)."""
     x = x.astype(np.float64)
     rng = np.random.default_rng(seed)
     sq = (x**2).sum(axis=1)
-    best = (None, np.inf)
+    best = (None, None, np.inf)
     for _ in range(restarts):
         centers = _kmeans_pp(x, k, rng)
         for _ in range(iters):
@@ -53,8 +60,8 @@ def kmeans(x: np.ndarray, k: int, iters: int = 50, restarts: int = 5, seed: int 
                 centers[j] = members.mean(axis=0) if len(members) else x[d2.min(axis=1).argmax()]
         d2 = sq[:, None] - 2 * x @ centers.T + (centers**2).sum(axis=1)[None]
         assign, inertia = d2.argmin(axis=1), float(np.maximum(d2.min(axis=1), 0).sum())
-        if inertia < best[1]:
-            best = (assign, inertia)
+        if inertia < best[2]:
+            best = (centers.copy(), assign, inertia)
     return best
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import gzip
 from pathlib import Path
 
@@ -24,13 +25,16 @@ def read_idx(path: Path) -> np.ndarray:
     return np.frombuffer(data, np.uint8, offset=4 + 4 * rank).reshape(shape)
 
 
+@functools.lru_cache(maxsize=4)  # runs in one process (tests, `repro`) read each split once; the arrays are read-only
 def load_split(split: str, root: Path = DEFAULT_ROOT) -> tuple[np.ndarray, np.ndarray]:
     """(images uint8 [N, 28, 28], labels int64 [N]) of split "train" (60k) or "test" (10k)."""
     images_file, labels_file = FILES[split]
     for name in (images_file, labels_file):
         if not (root / name).is_file():
             raise FileNotFoundError(f"Fashion-MNIST file missing: {root / name} (Debian package dataset-fashion-mnist)")
-    return read_idx(root / images_file), read_idx(root / labels_file).astype(np.int64)
+    labels = read_idx(root / labels_file).astype(np.int64)
+    labels.flags.writeable = False  # shared by the cache, like the (read-only) image buffer
+    return read_idx(root / images_file), labels
 
 
 def long_tail_indices(labels: np.ndarray, imbalance: float = 100.0, seed: int = 0) -> np.ndarray:

@@ -1,0 +1,66 @@
+"""Samples of one trained model, cached next to its run: DDIM (η = 0) from seeded noise, conditions drawn from
+the model's own training set (the empirical distribution of its labels, SPEC §6), the imagen guidance form."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ...diffusion.data.source import build_datasets
+from ...diffusion.loading import TrainedModel
+from ...diffusion.preview import preview_conditions, to_uint8
+from ...diffusion.sampler import ddim_sample
+
+
+@dataclass
+class Samples:
+    images: np.ndarray  # uint8 [N, R, R]
+    requested: np.ndarray | None  # condition index each sample was generated with (None: unconditional)
+    seconds: float
+
+
+def sampling_key(trained: TrainedModel, count: int, steps: int, w: float, seed: int) -> dict:
+    return {"checkpoint_step": trained.step, "count": count, "steps": steps, "w": w, "guidance": "imagen", "seed": seed}
+
+
+def draw_conditions(trained: TrainedModel, count: int, seed: int) -> torch.Tensor | None:
+    if not trained.cond.conditional:
+        return None
+    return preview_conditions(build_datasets(trained.config)[0], count, seed)[0]
+
+
+@torch.no_grad()
+def generate(trained: TrainedModel, count: int, steps: int, w: float, seed: int, batch: int, device: torch.device) -> tuple[np.ndarray, np.ndarray | None]:
+    c = trained.config
+    noise = torch.randn(count, trained.unet_config.image_channels, c.resolution, c.resolution, generator=torch.Generator().manual_seed(seed))
+    vector = draw_conditions(trained, count, seed)
+    model = trained.model.to(device)
+    images = []
+    for i in range(0, count, batch):
+        v = vector[i:i + batch].to(device) if vector is not None else None
+        images.append(to_uint8(ddim_sample(model, noise[i:i + batch].to(device), v, None, steps=steps, w=w))[..., 0])
+    requested = vector.argmax(dim=1).numpy() if vector is not None else None
+    return np.concatenate(images), requested
+
+
+def load_or_generate(path: Path, trained: TrainedModel, count: int, steps: int, w: float, seed: int, batch: int,
+                     device: torch.device, clock) -> Samples:
+    """Reuse `path` (npz) when it was made by the same checkpoint step and sampling settings."""
+    key = sampling_key(trained, count, steps, w, seed)
+    if path.is_file():
+        with np.load(path) as f:
+            if json.loads(str(f["key"])) == key:
+                requested = f["requested"] if f["requested"].size else None
+                return Samples(f["images"], requested, float(f["seconds"]))
+    started = clock()
+    images, requested = generate(trained, count, steps, w, seed, batch, device)
+    seconds = clock() - started
+    tmp = path.with_name(f".{path.stem}.tmp.npz")
+    np.savez(tmp, images=images, requested=requested if requested is not None else np.zeros(0, np.int64),
+             key=json.dumps(key), seconds=seconds)
+    tmp.replace(path)
+    return Samples(images, requested, seconds)
