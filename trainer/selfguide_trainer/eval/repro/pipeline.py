@@ -57,7 +57,8 @@ def train_model(settings: ReproSettings, row: Row) -> float:
     final = latest_checkpoint(run / "checkpoints")
     step = int(final.stem.split("_")[1]) if final else 0
     if code != 0 or step < settings.steps:
-        raise ReproError(f"training {row.name} stopped at step {step} of {settings.steps} (exit code {code}); "
+        failed = f" (train exited with code {code})" if code else ""
+        raise ReproError(f"training {row.name} stopped at step {step} of {settings.steps}{failed}; "
                          f"run the same repro command again to resume it (log: {run / 'events.jsonl'})")
     return seconds
 
