@@ -34,6 +34,14 @@ export type DiffusionModelInfo = z.infer<typeof DiffusionModelInfo>;
 export const SamplerName = z.enum(['ddim', 'dpmpp-2m']);
 export type SamplerName = z.infer<typeof SamplerName>;
 
+/** Timestep spacing: the LDM uniform one (DDIM's reference) or uniform in log-SNR (DPM-Solver++'s default). */
+export const Spacing = z.enum(['uniform', 'logsnr']);
+export type Spacing = z.infer<typeof Spacing>;
+
+export function defaultSpacing(sampler: SamplerName): Spacing {
+  return sampler === 'dpmpp-2m' ? 'logsnr' : 'uniform';
+}
+
 const unit = z.number().min(0).max(1);
 export const LayoutBox = z
   .object({ x0: unit, y0: unit, x1: unit, y1: unit, cluster: z.number().int().min(0) })
@@ -71,6 +79,8 @@ export const SampleSettings = z.object({
   w: z.number().min(-10).max(50),
   steps: z.number().int().min(1).max(999),
   sampler: SamplerName,
+  /** default: defaultSpacing(sampler) */
+  spacing: Spacing.optional(),
   condition: SampleCondition,
 });
 export type SampleSettings = z.infer<typeof SampleSettings>;
@@ -83,6 +93,7 @@ export const GenerationParameters = SampleSettings.extend({
   version: z.literal(1),
   seed: z.number().int().min(0),
   guidance: z.literal(GUIDANCE_FORM),
+  spacing: Spacing,
   model: z.object({ sha256: z.string(), name: z.string(), preset: z.string(), resolution: z.number().int(), mode: CondMode }),
   /** the image's place in its batch: image i is slice i of the seed's noise stream */
   index: z.number().int().min(0).optional(),

@@ -109,6 +109,7 @@ describe('the sample job', () => {
           guidance: 'imagen',
           steps: 8,
           sampler: 'ddim',
+          spacing: 'uniform',
           condition: { kind: 'cluster', cluster: 3 },
           index,
         });
@@ -184,9 +185,13 @@ describe('the sample job', () => {
       expect(imageBytes(resumed, 0).equals(imageBytes(straight, 0))).toBe(true);
     }, 120_000);
 
-    it('DPM-Solver++(2M) generations run and are recorded as such', async () => {
-      const generation = await generateAndWait({ modelId: label.id, sampler: 'dpmpp-2m', steps: 5 });
-      expect(readParameters(imageBytes(generation, 0))).toMatchObject({ sampler: 'dpmpp-2m', steps: 5 });
+    it('DPM-Solver++(2M) generations use the log-SNR spacing unless told otherwise, and record it', async () => {
+      const logsnr = await generateAndWait({ modelId: label.id, sampler: 'dpmpp-2m', steps: 5 });
+      expect(readParameters(imageBytes(logsnr, 0))).toMatchObject({ sampler: 'dpmpp-2m', spacing: 'logsnr', steps: 5 });
+      const uniform = await generateAndWait({ modelId: label.id, sampler: 'dpmpp-2m', spacing: 'uniform', steps: 5 });
+      expect(readParameters(imageBytes(uniform, 0))).toMatchObject({ sampler: 'dpmpp-2m', spacing: 'uniform' });
+      expect(imageBytes(uniform, 0).equals(imageBytes(logsnr, 0))).toBe(false);
+      expect(uniform.previewStep).toBe(5);
     }, 60_000);
   });
 

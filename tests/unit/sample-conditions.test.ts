@@ -60,7 +60,7 @@ describe('conditions as model inputs', () => {
 
 describe('parameters in a PNG text chunk', () => {
   const parameters: GenerationParameters = {
-    format: 'selfguide-generation', version: 1, count: 2, seed: 4, w: 1.5, steps: 30, sampler: 'ddim', guidance: 'imagen',
+    format: 'selfguide-generation', version: 1, count: 2, seed: 4, w: 1.5, steps: 30, sampler: 'ddim', guidance: 'imagen', spacing: 'uniform',
     condition: { kind: 'boxes', boxes: [{ x0: 0.1, y0: 0.2, x1: 0.3, y1: 0.4, cluster: 5 }] },
     model: { sha256: 'ab'.repeat(32), name: 'modèle ✓', preset: 'tiny', resolution: 32, mode: 'box' }, index: 1,
   };

@@ -7,7 +7,7 @@ import { type Condition, guidedEps } from './guidance.ts';
 import type { GuidanceForm } from './model-spec.ts';
 import { gaussianNoise } from './noise.ts';
 import type { Sampler, SamplerHooks } from './sampler.ts';
-import { alphasCumprod, ddimSchedule, linearSqrtBetas, logSnrSchedule } from './schedule.ts';
+import { alphasCumprod, ddimSchedule, linearSqrtBetas, logSnrSchedule, type SamplingSchedule } from './schedule.ts';
 
 export const SAMPLERS = { ddim: sampleDdim, 'dpmpp-2m': sampleDpmSolver2M } satisfies Record<string, Sampler>;
 export type SamplerName = keyof typeof SAMPLERS;
@@ -40,7 +40,11 @@ export async function generate(model: DiffusionModel, options: GenerateOptions):
   if (noise.length !== count * model.imageSize) {
     throw new RangeError(`noise has ${noise.length} values; ${count} images need ${count * model.imageSize}`);
   }
+  return SAMPLERS[sampler](guidedEps(model, count, condition, w, form), noise, samplingSchedule(model, steps, spacing), hooks);
+}
+
+/** The timesteps a generation visits (log-SNR spacing may merge a few at large step counts). */
+export function samplingSchedule(model: Pick<DiffusionModel, 'spec'>, steps: number, spacing: Spacing = 'uniform'): SamplingSchedule {
   const { num_timesteps, beta_start, beta_end } = model.spec.schedule;
-  const schedule = SPACINGS[spacing](alphasCumprod(linearSqrtBetas(num_timesteps, beta_start, beta_end)), steps);
-  return SAMPLERS[sampler](guidedEps(model, count, condition, w, form), noise, schedule, hooks);
+  return SPACINGS[spacing](alphasCumprod(linearSqrtBetas(num_timesteps, beta_start, beta_end)), steps);
 }

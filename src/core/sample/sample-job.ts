@@ -12,7 +12,7 @@ import type { Project } from '../project/project.ts';
 import { conditionInputs } from './condition-input.ts';
 import { loadDiffusionModel } from './diffusion-model.ts';
 import { DiffusionModelStore } from './diffusion-registry.ts';
-import { generate } from './generate.ts';
+import { generate, samplingSchedule } from './generate.ts';
 import { embedParameters } from './generation-png.ts';
 import { GenerationStore, generationFile } from './generation-store.ts';
 import { gaussianNoise } from './noise.ts';
@@ -42,12 +42,14 @@ export async function runSampling(context: JobContext): Promise<void> {
   if (generation.modelId === null) throw new Error(`the diffusion model of generation #${generationId} was removed; import it again and start a new generation`);
   const models = new DiffusionModelStore(project);
   const info = models.get(generation.modelId);
-  const { count, steps, seed, w, sampler } = parameters;
+  const { count, seed, w, sampler, spacing } = parameters;
   const chunks = Math.ceil(count / CHUNK);
   const firstChunk = Math.floor(generation.images / CHUNK);
   generations.update(generationId, { state: 'running', error: null });
-  context.progress({ phase: 'loading the model', done: firstChunk * steps, total: chunks * steps });
+  context.progress({ phase: 'loading the model', total: null });
   const model = await loadDiffusionModel(models.dir(info.id));
+  const steps = samplingSchedule(model, parameters.steps, spacing).timesteps.length; // model calls per chunk
+  context.progress({ done: firstChunk * steps, total: chunks * steps });
   let previews: Promise<void> = Promise.resolve(); // preview writes in order, all settled before the job ends
   try {
     const shape = { channels: info.channels, height: info.resolution, width: info.resolution };
@@ -59,9 +61,10 @@ export async function runSampling(context: JobContext): Promise<void> {
       context.progress({ phase: chunks > 1 ? `sampling images ${start + 1}–${start + size} of ${count}` : `sampling ${count} image(s)` });
       const images = await generate(model, {
         count: size,
-        steps,
+        steps: parameters.steps,
         w,
         sampler,
+        spacing,
         noise: noise.subarray(start * model.imageSize, (start + size) * model.imageSize),
         condition: conditionInputs(info, parameters.condition, size),
         hooks: {

@@ -2,7 +2,7 @@
 // size), draws the seed when it is random, records the generation with every parameter and queues
 // the 'sample' job that makes its images.
 import { randomInt } from 'node:crypto';
-import type { Generation, GenerationParameters, SampleSettings } from '../../shared/generations.ts';
+import { defaultSpacing, type Generation, type GenerationParameters, type SampleSettings } from '../../shared/generations.ts';
 import type { Job } from '../../shared/schemas.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import type { Project } from '../project/project.ts';
@@ -17,7 +17,7 @@ export interface SampleRequest extends SampleSettings {
 
 export function generationParameters(project: Project, request: SampleRequest): { parameters: GenerationParameters; randomSeed: boolean } {
   const model = new DiffusionModelStore(project).get(request.modelId);
-  const { count, w, steps, sampler } = request;
+  const { count, w, steps, sampler, spacing = defaultSpacing(sampler) } = request;
   const randomSeed = request.seed === null;
   const seed = request.seed ?? randomInt(0, 2 ** 32);
   const parameters: GenerationParameters = {
@@ -30,6 +30,7 @@ export function generationParameters(project: Project, request: SampleRequest): 
     guidance: 'imagen',
     steps,
     sampler,
+    spacing,
     condition: normalizeCondition(model, request.condition),
   };
   return { parameters, randomSeed };
