@@ -1,6 +1,7 @@
 // The Generate view in Chromium against `selfguide serve`: import a tiny model exported by the real
-// trainer, generate a guided batch, see the grid and the history, save a PNG, load its parameters back,
-// and watch the live predicted-x0 preview of a long run before cancelling it.
+// trainer (linked to a clustering run of the project, whose images show as exemplars), generate a guided
+// batch, see the grid and the history, save a PNG, load its parameters back, watch the live predicted-x0
+// preview of a long run before cancelling it, and draw a box layout.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Generation } from '../../src/shared/generations.ts';
 import { exportTinyDiffusionModels } from '../support/diffusion-models.ts';
 import { launchChromium } from './support/browser.ts';
-import { type Served, callApi, selfguide, serve } from './support/cli.ts';
+import { type Served, serve } from './support/cli.ts';
+import { apiCall, clusteredProject } from './support/cluster-project.ts';
+import { writeManySmallPngs } from './support/images.ts';
 
 describe('generate view', () => {
   let root: string;
@@ -20,14 +23,15 @@ describe('generate view', () => {
   let page: Page;
   const pageErrors: string[] = [];
 
-  const api = <T,>(method: string, input: object) => callApi<T>(server, method, input);
+  const api = <T,>(method: string, input: object) => apiCall<T>(server, method, input);
   const settings = () => page.getByRole('form', { name: 'Generation settings' });
   const field = (name: string) => settings().getByLabel(name, { exact: true });
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'selfguide-e2e-generate-'));
     ({ label: modelDir, box: boxModelDir } = await exportTinyDiffusionModels(join(root, 'models'), ['label', 'box']));
-    await selfguide('init', join(root, 'project'));
+    await writeManySmallPngs(join(root, 'photos', 'all'), 20);
+    await clusteredProject(join(root, 'project'), join(root, 'photos'), 10);
     server = await serve(join(root, 'project'));
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -46,13 +50,22 @@ describe('generate view', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  it('imports a model folder and offers its classes with their names', async () => {
+  it('imports a model folder linked to a clustering run; each cluster shows its names and nearest images', async () => {
     await expect.poll(() => page.getByText('No diffusion model yet').isVisible()).toBe(true);
     await page.getByLabel('Model folder path').fill(modelDir);
+    await page.getByLabel('Clustering run id').fill('1');
     await page.getByRole('button', { name: 'Import model' }).click();
     await expect.poll(() => field('Model').inputValue()).toBe('1');
     await expect.poll(() => page.getByRole('radio', { name: /^7 · Sneaker/ }).count()).toBe(1);
     expect(await page.getByRole('radiogroup', { name: 'Cluster' }).getByRole('radio').count()).toBe(10);
+    const { clusters } = await api<{ clusters: { id: number; size: number }[] }>('clusters.summary', { runId: 1 });
+    const shown = (cluster: number) => page.getByRole('radio').filter({ hasText: new RegExp(`^${cluster} · `) }).locator('img');
+    for (const { id, size } of clusters) {
+      await expect.poll(() => shown(id).count(), { message: `cluster ${id}` }).toBe(Math.min(4, size));
+      const members = await api<{ items: { imageId: number }[] }>('clusters.images', { runId: 1, clusterId: id, limit: 4 });
+      expect(await shown(id).evaluateAll((images: HTMLImageElement[]) => images.map((img) => img.getAttribute('src')))).toEqual(members.items.map((m) => `/files/thumb/${m.imageId}`));
+    }
+    await expect.poll(() => shown(clusters.find((c) => c.size > 0)!.id).first().evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
   });
 
   it('generates a guided batch: the grid shows every image, the history records every parameter', async () => {

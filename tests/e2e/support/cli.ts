@@ -45,13 +45,3 @@ export async function serve(projectDir: string): Promise<Served> {
     },
   };
 }
-
-/** The API called directly over HTTP, as a reference for what the UI must show. */
-export async function callApi<T>(server: Served, method: string, input: object): Promise<T> {
-  const response = await fetch(`${server.origin}/api/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-selfguide-token': server.token },
-    body: JSON.stringify(input),
-  });
-  return ((await response.json()) as { result: T }).result;
-}
