@@ -1,7 +1,7 @@
 // `selfguide train` as a user runs it: the environment check, usage errors, Ctrl-C during a real tiny
 // training (exit 130, checkpoint written) and `--resume ID` continuing from that checkpoint.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Project } from '../../src/core/project/project.ts';
@@ -76,5 +76,23 @@ describe('selfguide train', () => {
     expect(resumed.json.run).toMatchObject({ id: 1, state: 'done', step: at + 3, checkpointStep: at + 3, modelDir: 'runs/1/model' });
     expect(readFileSync(join(dir, 'runs', '1', 'train.log'), 'utf8')).toContain(`at step ${at} (epoch`);
     expect(selfguide(['train', '-p', dir, '--resume', '1']).stderr).toContain('is done');
+  });
+
+  it('a killed app leaves no trainer behind: it stops itself with a checkpoint', { timeout: 150_000 }, async () => {
+    const child = spawnSelfguide(['train', '-p', dir, '--level', 'none', ...TINY]);
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const runDir = join(dir, 'runs', '2');
+    const metrics = join(runDir, 'metrics.jsonl');
+    const deadline = Date.now() + 45_000;
+    while (!(existsSync(metrics) && readFileSync(metrics, 'utf8').includes('"step"')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    const trainerRunning = () => spawnSync('pgrep', ['-f', join(runDir, 'trainer')]).status === 0;
+    expect(trainerRunning()).toBe(true);
+    child.kill('SIGKILL'); // no chance to stop the trainer itself
+    await exited;
+    const gone = Date.now() + 60_000;
+    while (trainerRunning() && Date.now() < gone) await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(trainerRunning()).toBe(false);
+    // the checkpoint every 5,000 steps is far away: a step checkpoint means it stopped cleanly, not killed
+    expect(readdirSync(join(runDir, 'trainer', 'checkpoints')).filter((file) => /^step_\d+\.pt$/.test(file))).toHaveLength(1);
   });
 });

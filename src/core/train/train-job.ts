@@ -45,6 +45,7 @@ export function trainArguments(run: TrainRun, paths: RunPaths): string[] {
     '--manifest', paths.manifest,
     '--out', paths.trainerDir,
     '--resume', // on an empty run folder it starts at step 0
+    '--stop-on-stdin-eof',
     '--preset', run.preset,
     '--resolution', String(p.resolution),
     '--channels', String(p.channels),

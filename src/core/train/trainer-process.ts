@@ -46,8 +46,11 @@ export function runTrainerProcess(options: TrainerProcessOptions): Promise<Train
     const child = spawn(options.python, ['-m', 'selfguide_trainer', ...options.args], {
       env: trainerEnvironment(),
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // stdin stays open and unwritten: if this process dies, even by SIGKILL, the trainer sees it close and
+      // stops with a checkpoint (--stop-on-stdin-eof) instead of training on, detached, with nobody watching
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
+    child.stdin.on('error', () => {}); // EPIPE once the trainer has exited: nothing was to be written
     if (child.pid !== undefined) options.onStart?.(child.pid);
     const stdout = new LineSplitter((line) => {
       const event = parseTrainerLine(line);

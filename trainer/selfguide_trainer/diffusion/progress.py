@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -31,7 +32,11 @@ class Progress:
         if not self.enabled:
             return
         line = json.dumps({"event": event, **{k: _clean(v) for k, v in fields.items()}})
-        print(line, file=sys.stdout, flush=True)
+        try:
+            print(line, file=sys.stdout, flush=True)
+        except BrokenPipeError:
+            # the app that read us is gone: keep training to the clean stop (events.jsonl still gets the line)
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
         if self.events_file is not None:
             with self.events_file.open("a", encoding="utf-8") as f:
                 f.write(line + "\n")

@@ -62,6 +62,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("run")
     group.add_argument("--out", required=True, type=Path, metavar="RUN_DIR", help="run directory (config, checkpoints, previews)")
     group.add_argument("--resume", action="store_true", help="continue the run in RUN_DIR from its latest checkpoint")
+    group.add_argument("--stop-on-stdin-eof", action="store_true",
+                       help="stop cleanly (with a checkpoint) when stdin closes: the app that started us is gone")
     opt("--seed", "seed of weights, data order, noise and previews", type=int)
     opt("--workers", "DataLoader worker processes per training process", type=int)
     opt("--threads", "torch CPU threads per process (1 is fastest on a busy machine)", type=int)
@@ -113,6 +115,8 @@ def main(args: argparse.Namespace) -> int:
         shutdown_distributed()
         return report_user_error(e, progress)
     try:
+        if args.stop_on_stdin_eof and not ctx.enabled:
+            trainer.stop_when_stdin_closes()
         outcome = trainer.run()
         progress.emit(outcome, step=trainer.step, skipped=trainer.skipped_all_ranks, best_val=trainer.best_val,
                       checkpoints=str(args.out / "checkpoints"))
