@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "export": "selfguide_trainer.diffusion.commands.export",
     "sample": "selfguide_trainer.diffusion.commands.sample",
     "repro": "selfguide_trainer.eval.repro.command",
+    "evaluate": "selfguide_trainer.eval.evaluate_command",
 }
 
 

@@ -23,10 +23,12 @@ KNN_K = 20
 CLUSTERS = 10
 
 
-def preprocess(grey: np.ndarray, meta: dict) -> np.ndarray:
-    """uint8 [N, H, W] -> float32 [N, 3, S, S] as model.json prescribes (RGB, bilinear resize, mean/std)."""
+def preprocess(images: np.ndarray, meta: dict) -> np.ndarray:
+    """uint8 grey [N, H, W] or RGB [N, H, W, 3] -> float32 [N, 3, S, S] as model.json prescribes (RGB,
+    bilinear resize, mean/std)."""
     pre = meta["preprocessing"]
-    x = torch.from_numpy(np.array(grey, dtype=np.float32)).unsqueeze(1).expand(-1, 3, -1, -1)
+    x = torch.from_numpy(np.array(images, dtype=np.float32))
+    x = x.permute(0, 3, 1, 2) if x.ndim == 4 else x.unsqueeze(1).expand(-1, 3, -1, -1)
     size = (pre["resize"]["height"], pre["resize"]["width"])
     if tuple(x.shape[-2:]) != size:
         x = F.interpolate(x, size=size, mode="bilinear", align_corners=False, antialias=True)
@@ -36,9 +38,10 @@ def preprocess(grey: np.ndarray, meta: dict) -> np.ndarray:
     return ((x - mean) / std).numpy()
 
 
-def encode(onnx_path: Path, grey: np.ndarray, batch: int = 500) -> np.ndarray:
-    """`cls` features of uint8 greyscale images [N, H, W] through ONNX Runtime."""
-    meta = json.loads(sidecar_path(onnx_path).read_text())
+def encode(onnx_path: Path, grey: np.ndarray, batch: int = 500, meta: dict | None = None) -> np.ndarray:
+    """`cls` features of uint8 images (grey [N, H, W] or RGB [N, H, W, 3]) through ONNX Runtime; the
+    preprocessing is `meta`'s, else the sidecar's next to the ONNX file."""
+    meta = meta or json.loads(sidecar_path(onnx_path).read_text())
     session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     feats = [session.run(["cls"], {"pixels": preprocess(grey[i:i + batch], meta)})[0]
              for i in range(0, len(grey), batch)]
