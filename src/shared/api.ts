@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { ClusterInfo, ClusterMap, ClusterMember, ClusterRun, ClusterScores, ClusterSummary, LabelImport, Labelling, MapMethod } from './clusters.ts';
 import { BoxFilter, BoxRun, BoxStatus, ImageBox, PixelBox } from './boxes.ts';
+import { ExportFormat, ExportFormatInfo, ExportRecord } from './exports.ts';
 import { ImageMask, MaskMember, MaskRun, MaskSummary, SegmentInfo } from './masks.ts';
 import { DiffusionModelId, DiffusionModelInfo, Generation, GenerationParameters, MaskSource, SampleCondition, SampleSettings } from './generations.ts';
 import { AvailableModel, ModelId, ModelInfo, ProviderReport } from './models.ts';
@@ -190,6 +191,30 @@ export const api = {
   },
   /** A person's name for a segment; kept when the run is recomputed. */
   'masks.renameSegment': { input: RunId.extend({ segment: z.number().int().min(0), name: z.string().trim().min(1).max(200) }), output: SegmentInfo },
+  /**
+   * Starts writing the self-labels into outDir (absolute; outside the project, or under its exports/ folder) as the
+   * format; returns the export's record and job. A run id, or null for none; with no run named at all, the newest
+   * done run of each kind. copy: ImageFolder copies instead of symbolic links. A non-empty outDir answers conflict
+   * unless overwrite: true.
+   */
+  'export.start': {
+    input: z.object({
+      format: ExportFormat,
+      outDir: z.string().trim().min(1),
+      clusterRunId: z.number().int().positive().nullable().optional(),
+      boxRunId: z.number().int().positive().nullable().optional(),
+      maskRunId: z.number().int().positive().nullable().optional(),
+      acceptedOnly: z.boolean().default(false),
+      copy: z.boolean().default(false),
+      overwrite: z.boolean().default(false),
+    }),
+    output: z.object({ export: ExportRecord, job: Job }),
+  },
+  /** What each format writes and holds, which runs it reads and needs, and a folder to suggest for exports. */
+  'export.formats': { input: Nothing, output: z.object({ formats: z.array(ExportFormatInfo), suggestedFolder: z.string() }) },
+  /** The project's exports, newest first, with their folders and counts. */
+  'export.list': { input: z.object({ limit: z.number().int().min(1).max(1000).default(50) }), output: z.array(ExportRecord) },
+  'export.get': { input: Id, output: ExportRecord },
   /** Diffusion models registered in the project (model.onnx + model.json from the trainer's export). */
   'diffusionModels.list': { input: Nothing, output: z.array(DiffusionModelInfo) },
   /** Validates a model folder by opening a session, then registers a copy; clusterRunId links the clusters it was trained on. */

@@ -1,23 +1,20 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createService, type Service } from '../../src/core/api/service.ts';
+import type { Service } from '../../src/core/api/service.ts';
 import { CSV_COLUMNS } from '../../src/core/export/csv.ts';
 import { ExportError } from '../../src/core/export/export-data.ts';
 import { exportLabels } from '../../src/core/export/export-labels.ts';
-import { JobRunner } from '../../src/core/jobs/job-runner.ts';
+import type { JobRunner } from '../../src/core/jobs/job-runner.ts';
 import { decodeSegmentPng } from '../../src/core/labels/segment-png.ts';
-import { importModel } from '../../src/core/models/import-model.ts';
-import { createProject, type Project } from '../../src/core/project/project.ts';
+import type { Project } from '../../src/core/project/project.ts';
 import type { BoxRun, ImageBox } from '../../src/shared/boxes.ts';
 import type { ClusterRun } from '../../src/shared/clusters.ts';
 import type { MaskRun } from '../../src/shared/masks.ts';
-import type { Job } from '../../src/shared/schemas.ts';
-import { TINY_VIT } from '../support/models.ts';
-import { type PlantedImage, writePlanted } from '../support/planted-objects.ts';
-import { scanFolders } from '../support/scan.ts';
+import { labelledProject } from '../support/labelled-project.ts';
+import type { PlantedImage } from '../support/planted-objects.ts';
 import { tempDir } from '../support/temp.ts';
 
 const PYTHON = fileURLToPath(new URL('../../.venv/bin/python', import.meta.url));
@@ -71,24 +68,11 @@ describe('export', () => {
   const runs = () => ({ clusterRunId: clusterRun.id, boxRunId: boxRun.id, maskRunId: maskRun.id });
 
   beforeAll(async () => {
-    for (const folder of ['photos', 'more']) mkdirSync(join(root, folder));
-    for (const image of IMAGES) await writePlanted(image, join(root, 'photos', image.name));
     // The same file name in a second folder: exports must keep the two apart.
-    await writePlanted({ ...(IMAGES[0] as PlantedImage), object: [8, 8, 40, 40] }, join(root, 'more', 'a.png'));
-    project = createProject(join(root, 'project'));
-    await scanFolders(project, [join(root, 'photos'), join(root, 'more')]);
-    const model = await importModel(project, { file: TINY_VIT });
-    runner = new JobRunner(project);
-    service = createService(project, runner);
-    const wait = async (started: { job: Job }) => expect((await runner.waitFor(started.job.id)).state).toBe('done');
-    await wait({ job: (await service.dispatch('features.start', { modelId: model.id, withPatches: true })) as Job });
-    const clustering = (await service.dispatch('clusters.start', { k: 2, seed: 3, restarts: 1 })) as { run: ClusterRun; job: Job };
-    await wait(clustering);
-    const boxing = (await service.dispatch('boxes.start', { clusterRunId: clustering.run.id })) as { run: BoxRun; job: Job };
-    await wait(boxing);
-    const masking = (await service.dispatch('masks.start', { k: 3, seed: 2 })) as { run: MaskRun; job: Job };
-    await wait(masking);
-    [clusterRun, boxRun, maskRun] = [clustering.run, boxing.run, masking.run];
+    ({ project, runner, service, clusterRun, boxRun, maskRun } = await labelledProject(root, {
+      photos: IMAGES,
+      more: [{ ...(IMAGES[0] as PlantedImage), object: [8, 8, 40, 40] }],
+    }));
     const id = (relPath: string, folder = 'photos') =>
       (project.db.prepare('SELECT i.id FROM images i JOIN folders f ON f.id = i.folder_id WHERE i.rel_path = ? AND f.path LIKE ?').get(relPath, `%/${folder}`) as { id: number }).id;
     await service.dispatch('clusters.rename', { runId: clusterRun.id, clusterId: 0, name: RENAMED });

@@ -1,11 +1,16 @@
-import { EXPORT_FORMATS, type ExportFormat, exportLabels } from '../../core/export/export-labels.ts';
+import { resolve } from 'node:path';
+import { ExportSourceError, startExport } from '../../core/export/start-export.ts';
+import { ExportStore } from '../../core/export/export-store.ts';
+import { JobRunner } from '../../core/jobs/job-runner.ts';
 import { openProject } from '../../core/project/project.ts';
+import { EXPORT_FORMATS, type ExportFormat } from '../../shared/exports.ts';
 import { type Command, PROJECT_OPTION } from '../command.ts';
-import { latestDoneRun } from '../label-runs.ts';
 import { integerOption } from '../options.ts';
 import { UsageError, printResult } from '../output.ts';
+import { followJob } from '../run-job-in-cli.ts';
 
-const NEEDS: Partial<Record<ExportFormat, 'box' | 'cluster'>> = { yolo: 'box', voc: 'box', imagefolder: 'cluster' };
+const RUN_OPTION = { cluster: '--cluster-run', box: '--box-run', mask: '--mask-run' } as const;
+const RUN_COMMAND = { cluster: 'selfguide cluster', box: 'selfguide boxes', mask: 'selfguide masks' } as const;
 
 export const exportCommand: Command = {
   name: 'export',
@@ -23,7 +28,10 @@ Without run options, the newest done run of each kind is used. Formats (docs/exp
   csv          labels.csv: image, cluster, distance, box, segments
 The folder appears whole or not at all; a non-empty DIR is replaced only with --overwrite.
 
-Exit codes: 0 done, 1 failed, 2 usage error, 3 project error.`,
+The export is recorded in the project (the app lists it) and runs as a job: progress on stderr, Ctrl-C
+cancels it and leaves nothing behind.
+
+Exit codes: 0 done, 1 failed, 2 usage error, 3 project error, 130 cancelled.`,
   options: {
     ...PROJECT_OPTION,
     format: { type: 'string' },
@@ -46,22 +54,32 @@ Exit codes: 0 done, 1 failed, 2 usage error, 3 project error.`,
     };
     const project = openProject(String(values.project));
     try {
-      const anyNamed = Object.values(named).some((id) => id !== undefined);
-      const pick = (kind: 'cluster' | 'box' | 'mask') => named[kind] ?? (anyNamed ? null : latestDoneRun(project, kind));
-      const runs = { clusterRunId: pick('cluster'), boxRunId: pick('box'), maskRunId: pick('mask') };
-      const needed = NEEDS[format];
-      if (needed === 'box' && runs.boxRunId === null) throw new UsageError(`${format} files hold boxes: give --box-run, or compute boxes first (selfguide boxes)`);
-      if (needed === 'cluster' && runs.clusterRunId === null) throw new UsageError('imagefolder sorts images by cluster: give --cluster-run, or cluster first (selfguide cluster)');
-      const summary = await exportLabels(project, {
-        format,
-        out: values.out,
-        ...runs,
-        acceptedBoxesOnly: Boolean(values['accepted-only']),
-        overwrite: Boolean(values.overwrite),
-        imageFolderMode: values.copy ? 'copy' : 'symlink',
-      });
-      printResult(Boolean(values.json), summary, () => `Exported ${summary.images} images (${summary.boxes} boxes, ${summary.masks} masks) as ${format} to ${summary.out}`);
-      return 0;
+      const runner = new JobRunner(project);
+      // Only named runs are passed: with none named, the export takes the newest done run of each kind.
+      const runs = Object.values(named).some((id) => id !== undefined) ? { clusterRunId: named.cluster ?? null, boxRunId: named.box ?? null, maskRunId: named.mask ?? null } : {};
+      let started;
+      try {
+        started = startExport(project, runner, {
+          format,
+          outDir: resolve(values.out),
+          ...runs,
+          acceptedOnly: Boolean(values['accepted-only']),
+          copy: Boolean(values.copy),
+          overwrite: Boolean(values.overwrite),
+        });
+      } catch (error) {
+        if (!(error instanceof ExportSourceError)) throw error;
+        throw new UsageError(`${error.message} (${RUN_OPTION[error.source]}, or ${RUN_COMMAND[error.source]})`);
+      }
+      const { job, exitCode } = await followJob(runner, started.job, Boolean(values.json));
+      const record = new ExportStore(project.db).get(started.export.id);
+      if (job.state === 'failed') throw new Error(job.error ?? 'the export failed');
+      printResult(Boolean(values.json), record, () =>
+        job.state === 'done'
+          ? `Exported ${record.images} images (${record.boxes} boxes, ${record.masks} masks) as ${format} to ${record.outDir}`
+          : `Export ${job.state}: nothing was written to ${record.outDir}`,
+      );
+      return exitCode;
     } finally {
       project.close();
     }

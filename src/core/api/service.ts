@@ -33,6 +33,7 @@ import { ModelNotFoundError, ModelRegistry } from '../models/registry.ts';
 import { OfflineError } from '../models/download-model.ts';
 import { generationErrorCode, generationHandlers } from '../sample/generation-api.ts';
 import { trainErrorCode, trainHandlers } from '../train/train-api.ts';
+import { exportErrorCode, exportHandlers } from '../export/export-api.ts';
 
 type ParsedInput<M extends Method> = z.infer<(typeof api)[M]['input']>;
 type Handlers = { [M in Method]: (input: ParsedInput<M>) => Promise<Output<M>> | Output<M> };
@@ -68,6 +69,7 @@ export function createService(project: Project, runner: JobRunner): Service {
   const handlers: Handlers = {
     ...generationHandlers(project, runner),
     ...trainHandlers(project, runner),
+    ...exportHandlers(project, runner),
     'project.info': () => ({
       path: project.root,
       name: project.name,
@@ -175,6 +177,8 @@ function toFailure(error: unknown): ApiFailure {
   if (generationCode) return new ApiFailure(generationCode, (error as Error).message);
   const trainCode = trainErrorCode(error);
   if (trainCode) return new ApiFailure(trainCode, (error as Error).message);
+  const exportCode = exportErrorCode(error);
+  if (exportCode) return new ApiFailure(exportCode, (error as Error).message);
   if (error instanceof JobNotFoundError) return new ApiFailure('not_found', error.message);
   if (error instanceof JobStateError || error instanceof RunNotDoneError || error instanceof DecisionsPresentError) return new ApiFailure('conflict', error.message);
   if (error instanceof BoxRunNotFoundError || error instanceof BoxNotFoundError || error instanceof MaskRunNotFoundError || error instanceof MaskNotFoundError) {

@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeSegmentPng } from '../labels/segment-png.ts';
 import { compressRle, rleCounts, valueBounds } from './coco-rle.ts';
-import type { ExportData } from './export-data.ts';
+import type { ExportData, ImageDone } from './export-data.ts';
 
 export const COCO_FILE = 'annotations.json';
 
@@ -20,7 +20,7 @@ interface Annotation {
   segmentation?: { size: [number, number]; counts: string };
 }
 
-export async function writeCoco(data: ExportData, dir: string): Promise<void> {
+export async function writeCoco(data: ExportData, dir: string, imageDone: ImageDone = () => {}): Promise<void> {
   const clusterCategory = (id: number) => id + 1;
   const segmentCategory = (id: number) => data.clusters.length + id + 1;
   const categories = [
@@ -33,20 +33,22 @@ export async function writeCoco(data: ExportData, dir: string): Promise<void> {
       const [x0, y0, x1, y1] = image.box.box;
       annotations.push({ id: annotations.length + 1, image_id: image.id, category_id: clusterCategory(image.box.classId), bbox: [x0, y0, x1 - x0, y1 - y0], area: (x1 - x0) * (y1 - y0), iscrowd: 0 });
     }
-    if (!image.mask) continue;
-    const { map, width, height } = await decodeSegmentPng(await readFile(image.mask.file));
-    image.mask.histogram.forEach((pixels, segment) => {
-      if (pixels === 0) return;
-      annotations.push({
-        id: annotations.length + 1,
-        image_id: image.id,
-        category_id: segmentCategory(segment),
-        bbox: valueBounds(map, width, height, segment) as number[],
-        area: pixels,
-        iscrowd: 0,
-        segmentation: { size: [height, width], counts: compressRle(rleCounts(map, width, height, segment)) },
+    if (image.mask) {
+      const { map, width, height } = await decodeSegmentPng(await readFile(image.mask.file));
+      image.mask.histogram.forEach((pixels, segment) => {
+        if (pixels === 0) return;
+        annotations.push({
+          id: annotations.length + 1,
+          image_id: image.id,
+          category_id: segmentCategory(segment),
+          bbox: valueBounds(map, width, height, segment) as number[],
+          area: pixels,
+          iscrowd: 0,
+          segmentation: { size: [height, width], counts: compressRle(rleCounts(map, width, height, segment)) },
+        });
       });
-    });
+    }
+    imageDone();
   }
   const coco = {
     info: { description: 'selfguide self-labels', version: '1', date_created: new Date().toISOString(), ...data.runs },

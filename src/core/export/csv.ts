@@ -2,7 +2,7 @@
 // status, and the segments of its map as "id:fraction" pairs (largest first, separated by spaces).
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ExportData, ExportImage } from './export-data.ts';
+import type { ExportData, ExportImage, ImageDone } from './export-data.ts';
 
 export const CSV_FILE = 'labels.csv';
 export const CSV_COLUMNS = ['image_id', 'file', 'path', 'width', 'height', 'cluster', 'cluster_name', 'distance', 'box_x0', 'box_y0', 'box_x1', 'box_y1', 'box_class', 'box_status', 'segments'];
@@ -24,9 +24,10 @@ function segments(image: ExportImage): string {
     .join(' ');
 }
 
-export async function writeCsv(data: ExportData, dir: string): Promise<void> {
+export async function writeCsv(data: ExportData, dir: string, imageDone: ImageDone = () => {}): Promise<void> {
   const rows = data.images.map((image) => {
     const box = image.box?.box ?? [null, null, null, null];
+    imageDone();
     return [image.id, image.name, image.path, image.width, image.height, image.cluster?.id ?? null, image.cluster?.name ?? null, image.cluster?.distance ?? null, ...box, image.box?.classId ?? null, image.box?.status ?? null, segments(image)]
       .map(csvField)
       .join(',');

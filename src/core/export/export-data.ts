@@ -45,6 +45,9 @@ export interface ExportData {
   runs: { clusterRunId: number | null; boxRunId: number | null; maskRunId: number | null };
 }
 
+/** Called by a format writer once per image of ExportData.images, when it is written (or skipped). */
+export type ImageDone = () => void;
+
 export class ExportError extends Error {
   override name = 'ExportError';
 }

@@ -1,5 +1,6 @@
 // Exports a project's self-labels (clusters, boxes, segment maps) in one of the formats other tools read,
 // atomically into an output folder.
+import type { ExportFormat } from '../../shared/exports.ts';
 import type { Project } from '../project/project.ts';
 import { writeCoco } from './coco.ts';
 import { writeCsv } from './csv.ts';
@@ -9,9 +10,6 @@ import { writeOutputFolder } from './output-folder.ts';
 import { writeVoc } from './voc.ts';
 import { writeYolo } from './yolo.ts';
 
-export const EXPORT_FORMATS = ['coco', 'yolo', 'voc', 'imagefolder', 'csv'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
-
 export interface ExportRequest extends ExportRuns {
   format: ExportFormat;
   out: string;
@@ -19,6 +17,11 @@ export interface ExportRequest extends ExportRuns {
   overwrite?: boolean;
   /** ImageFolder: symbolic links (default) or copies. */
   imageFolderMode?: ImageFolderMode;
+  /**
+   * Told how many images are written (done = 0 first, then after each image). It may throw to stop the
+   * export (a cancel): nothing is left behind then, as after any failure.
+   */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface ExportSummary {
@@ -32,14 +35,21 @@ export interface ExportSummary {
 
 export async function exportLabels(project: Project, request: ExportRequest): Promise<ExportSummary> {
   const data = gatherExport(project, request);
+  const total = data.images.length;
+  let done = 0;
+  const report = request.onProgress ?? (() => {});
+  const imageDone = () => report(++done, total);
   const writers: Record<ExportFormat, (dir: string) => Promise<void>> = {
-    coco: (dir) => writeCoco(data, dir),
-    yolo: (dir) => writeYolo(data, dir),
-    voc: (dir) => writeVoc(data, dir),
-    imagefolder: (dir) => writeImageFolder(data, dir, request.imageFolderMode ?? 'symlink'),
-    csv: (dir) => writeCsv(data, dir),
+    coco: (dir) => writeCoco(data, dir, imageDone),
+    yolo: (dir) => writeYolo(data, dir, imageDone),
+    voc: (dir) => writeVoc(data, dir, imageDone),
+    imagefolder: (dir) => writeImageFolder(data, dir, request.imageFolderMode ?? 'symlink', imageDone),
+    csv: (dir) => writeCsv(data, dir, imageDone),
   };
-  const out = await writeOutputFolder(request.out, request.overwrite ?? false, writers[request.format]);
+  const out = await writeOutputFolder(request.out, request.overwrite ?? false, (dir) => {
+    report(0, total);
+    return writers[request.format](dir);
+  });
   return {
     format: request.format,
     out,

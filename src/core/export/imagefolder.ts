@@ -2,7 +2,7 @@
 // it), holding the cluster's images as symbolic links to the originals or as copies.
 import { copyFile, mkdir, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ExportData } from './export-data.ts';
+import type { ExportData, ImageDone } from './export-data.ts';
 
 export type ImageFolderMode = 'symlink' | 'copy';
 
@@ -13,15 +13,17 @@ export function clusterFolderName(id: number, name: string, duplicated: boolean)
   return duplicated ? `${safe} (${id})` : safe;
 }
 
-export async function writeImageFolder(data: ExportData, dir: string, mode: ImageFolderMode): Promise<void> {
+export async function writeImageFolder(data: ExportData, dir: string, mode: ImageFolderMode, imageDone: ImageDone = () => {}): Promise<void> {
   if (data.runs.clusterRunId === null) throw new Error('ImageFolder needs a clustering run: one folder per cluster.');
   const counts = new Map<string, number>();
   for (const c of data.clusters) counts.set(c.name, (counts.get(c.name) ?? 0) + 1);
   const folders = new Map(data.clusters.map((c) => [c.id, clusterFolderName(c.id, c.name, (counts.get(c.name) ?? 0) > 1)]));
   for (const image of data.images) {
-    if (!image.cluster) continue;
-    const file = join(dir, folders.get(image.cluster.id) as string, image.name);
-    await mkdir(dirname(file), { recursive: true });
-    await (mode === 'copy' ? copyFile(image.path, file) : symlink(image.path, file));
+    if (image.cluster) {
+      const file = join(dir, folders.get(image.cluster.id) as string, image.name);
+      await mkdir(dirname(file), { recursive: true });
+      await (mode === 'copy' ? copyFile(image.path, file) : symlink(image.path, file));
+    }
+    imageDone();
   }
 }

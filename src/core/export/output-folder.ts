@@ -1,19 +1,56 @@
 // Exports appear whole or not at all: everything is written into a sibling scratch folder that replaces
 // the output folder in one rename at the end. An existing output is replaced only when asked.
-import { existsSync, readdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ExportError } from './export-data.ts';
 
-export async function writeOutputFolder(out: string, overwrite: boolean, write: (dir: string) => Promise<void>): Promise<string> {
+/** The output folder is not empty and replacing it was not asked for. */
+export class OutputOccupiedError extends ExportError {
+  override name = 'OutputOccupiedError';
+}
+
+/**
+ * Refuses up front an output folder the export could not finish in: a non-empty folder without
+ * `overwrite`, a file, or a place this user cannot create folders in. Returns the absolute folder.
+ */
+export function checkOutputFolder(out: string, overwrite: boolean): string {
   const target = resolve(out);
-  const occupied = existsSync(target) && readdirSync(target).length > 0;
-  if (occupied && !overwrite) throw new ExportError(`${target} exists and is not empty; choose another folder or replace it (--overwrite).`);
-  await mkdir(dirname(target), { recursive: true });
-  const scratch = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
-  await rm(scratch, { recursive: true, force: true });
-  await mkdir(scratch);
+  if (existsSync(target)) {
+    if (!statSync(target).isDirectory()) throw new ExportError(`${target} is a file, not a folder; choose a folder to export into.`);
+    if (readdirSync(target).length > 0 && !overwrite) throw new OutputOccupiedError(`${target} exists and is not empty; choose another folder or replace it (--overwrite).`);
+  }
+  // The scratch folder is made beside the target: the nearest existing folder above must take new entries.
+  let existing = dirname(target);
+  while (!existsSync(existing)) existing = dirname(existing);
+  if (!statSync(existing).isDirectory()) throw new ExportError(`${existing} is a file, so ${target} cannot be made; choose another folder.`);
   try {
+    accessSync(existing, constants.W_OK | constants.X_OK);
+  } catch {
+    throw new ExportError(`Cannot write to ${existing} (permission denied or read-only); choose a folder you can write to.`);
+  }
+  return target;
+}
+
+/** An export's failure to write (disk full, no permission, read-only) as a message that says what to do; other errors as they are. */
+export function describeWriteError(error: unknown, target: string): unknown {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOSPC' || code === 'EDQUOT') {
+    return new ExportError(`The disk holding ${dirname(target)} is full (${code}); nothing was written. Free some space or choose a folder on another disk, then export again.`);
+  }
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+    return new ExportError(`Cannot write into ${dirname(target)} (${code}); nothing was written. Choose a folder you can write to, then export again.`);
+  }
+  return error;
+}
+
+export async function writeOutputFolder(out: string, overwrite: boolean, write: (dir: string) => Promise<void>): Promise<string> {
+  const target = checkOutputFolder(out, overwrite);
+  const scratch = join(dirname(target), `.${basename(target)}.partial-${process.pid}`);
+  try {
+    await mkdir(dirname(target), { recursive: true });
+    await rm(scratch, { recursive: true, force: true });
+    await mkdir(scratch);
     await write(scratch);
     if (existsSync(target)) {
       const old = join(dirname(target), `.${basename(target)}.old-${process.pid}`);
@@ -25,7 +62,7 @@ export async function writeOutputFolder(out: string, overwrite: boolean, write: 
     }
   } catch (error) {
     await rm(scratch, { recursive: true, force: true });
-    throw error;
+    throw describeWriteError(error, target);
   }
   return target;
 }

@@ -2,7 +2,7 @@
 // inclusive, so a box [x0, y0, x1, y1) becomes xmin = x0 + 1, ymin = y0 + 1, xmax = x1, ymax = y1.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import type { ExportData, ExportImage } from './export-data.ts';
+import type { ExportData, ExportImage, ImageDone } from './export-data.ts';
 
 export function xmlEscape(text: string): string {
   return text.replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c] as string);
@@ -32,12 +32,14 @@ function annotation(image: ExportImage, className: string): string {
 `;
 }
 
-export async function writeVoc(data: ExportData, dir: string): Promise<void> {
+export async function writeVoc(data: ExportData, dir: string, imageDone: ImageDone = () => {}): Promise<void> {
   const names = new Map(data.clusters.map((c) => [c.id, c.name]));
   for (const image of data.images) {
-    if (!image.box) continue;
-    const file = join(dir, 'Annotations', vocFileName(image.name));
-    await mkdir(dirname(file), { recursive: true });
-    await writeFile(file, annotation(image, names.get(image.box.classId) ?? String(image.box.classId)));
+    if (image.box) {
+      const file = join(dir, 'Annotations', vocFileName(image.name));
+      await mkdir(dirname(file), { recursive: true });
+      await writeFile(file, annotation(image, names.get(image.box.classId) ?? String(image.box.classId)));
+    }
+    imageDone();
   }
 }

@@ -1,6 +1,7 @@
 // Job kinds and the functions that run them. Each handler must be resumable: run again after an
 // interruption, it continues from what it had committed.
 import type { JobContext } from './job-context.ts';
+import { runExport } from '../export/export-job.ts';
 import { runFeatures } from '../features/extract-job.ts';
 import { runScan } from '../ingest/scan.ts';
 import { runBoxes } from '../labels/box-job.ts';
@@ -23,4 +24,5 @@ export const JOB_HANDLERS: Record<string, JobHandler> = {
   'model-download': runModelDownload,
   sample: runSampling,
   train: runTraining,
+  export: runExport,
 };

@@ -278,6 +278,27 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (run_id, image_id)
   );
   `,
+  // Label exports made from the app or the CLI: format, output folder, the runs read, and the counts
+  // written; their progress and state are their job's (src/core/export/export-store.ts).
+  `
+  CREATE TABLE exports (
+    id INTEGER PRIMARY KEY,
+    format TEXT NOT NULL,
+    out_dir TEXT NOT NULL,
+    cluster_run_id INTEGER,
+    box_run_id INTEGER,
+    mask_run_id INTEGER,
+    accepted_only INTEGER NOT NULL DEFAULT 0,
+    copy INTEGER NOT NULL DEFAULT 0,
+    overwrite INTEGER NOT NULL DEFAULT 0,
+    job_id INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+    images INTEGER,
+    boxes INTEGER,
+    masks INTEGER,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+    finished_at TEXT
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
