@@ -63,6 +63,11 @@ app.whenReady().then(async () => {
     }
   });
   const window = createWindow();
+  // A folder the user picks to export into (the renderer has no file system access of its own).
+  ipcMain.handle(IPC.chooseFolder, async (_event, title: unknown) => {
+    const choice = await dialog.showOpenDialog(window, { title: String(title), properties: ['openDirectory', 'createDirectory'] });
+    return choice.canceled ? null : (choice.filePaths[0] ?? null);
+  });
   runner.events.on('event', (event) => {
     if (!window.isDestroyed()) window.webContents.send(IPC.event, event);
   });

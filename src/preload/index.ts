@@ -11,6 +11,7 @@ const bridge: SelfguideBridge = {
     ipcRenderer.on(IPC.event, forward);
     return () => ipcRenderer.off(IPC.event, forward);
   },
+  chooseFolder: (title) => ipcRenderer.invoke(IPC.chooseFolder, title) as Promise<string | null>,
 };
 
 contextBridge.exposeInMainWorld('selfguide', bridge);

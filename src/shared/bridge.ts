@@ -7,6 +7,8 @@ export type BridgeResponse = { ok: true; result: unknown } | { ok: false; error:
 export interface SelfguideBridge {
   invoke(method: string, input: unknown): Promise<BridgeResponse>;
   onEvent(listener: (event: ApiEvent) => void): () => void;
+  /** The native folder picker (the browser build has none: the folder is typed); null when dismissed. */
+  chooseFolder?(title: string): Promise<string | null>;
 }
 
 /** Custom protocol the Electron shell serves registered project images on. */
@@ -29,4 +31,4 @@ export function electronTrainPreviewUrl(runId: number, file: string): string {
 }
 
 /** IPC channel names. */
-export const IPC = { invoke: 'selfguide:invoke', event: 'selfguide:event' } as const;
+export const IPC = { invoke: 'selfguide:invoke', event: 'selfguide:event', chooseFolder: 'selfguide:choose-folder' } as const;
