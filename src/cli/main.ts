@@ -17,9 +17,10 @@ import { scanCommand } from './commands/scan.ts';
 import { serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
 import { trainCommand } from './commands/train.ts';
+import { evaluateCommand } from './commands/evaluate.ts';
 import { EXIT, UsageError } from './output.ts';
 
-const COMMANDS: Command[] = [initCommand, scanCommand, modelsCommand, featuresCommand, clusterCommand, labelsCommand, boxesCommand, masksCommand, exportCommand, trainCommand, sampleCommand, statusCommand, serveCommand, demoCommand];
+const COMMANDS: Command[] = [initCommand, scanCommand, modelsCommand, featuresCommand, clusterCommand, labelsCommand, boxesCommand, masksCommand, exportCommand, trainCommand, evaluateCommand, sampleCommand, statusCommand, serveCommand, demoCommand];
 
 function overview(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

@@ -7,6 +7,7 @@ import { readAsset } from '../core/library/assets.ts';
 import { parseMaskPath, readMaskAsset } from '../core/labels/mask-asset.ts';
 import { parseGenerationPath, readGenerationAsset } from '../core/sample/generation-asset.ts';
 import { readPreviewAt } from '../core/train/run-files.ts';
+import { readEvaluationGrid } from '../core/evaluate/evaluation-grid.ts';
 import type { Project } from '../core/project/project.ts';
 
 export const ASSET_SCHEME_PRIVILEGES: CustomScheme = {
@@ -26,6 +27,11 @@ export function registerAssetProtocol(project: Project): void {
     if (url.hostname === 'train') {
       const png = readPreviewAt(project, url.pathname.slice(1));
       if (!png) return new Response('no such preview of a training run in this project', { status: 404 });
+      return new Response(new Uint8Array(png), { headers: { 'content-type': 'image/png' } });
+    }
+    if (url.hostname === 'evaluation') {
+      const png = readEvaluationGrid(project, url.pathname.slice(1));
+      if (!png) return new Response('no such sample grid of an evaluation in this project', { status: 404 });
       return new Response(new Uint8Array(png), { headers: { 'content-type': 'image/png' } });
     }
     if (url.hostname === 'mask') {

@@ -9,6 +9,7 @@ import { readAsset } from '../core/library/assets.ts';
 import { parseMaskPath, readMaskAsset } from '../core/labels/mask-asset.ts';
 import { parseGenerationPath, readGenerationAsset } from '../core/sample/generation-asset.ts';
 import { readPreviewAt } from '../core/train/run-files.ts';
+import { readEvaluationGrid } from '../core/evaluate/evaluation-grid.ts';
 import { TOKEN_COOKIE, isLoopbackHost, newToken, presentedToken, tokenMatches } from './auth.ts';
 import { staticFile } from './static-files.ts';
 
@@ -34,6 +35,8 @@ const MASK_PREFIX = '/files/mask/';
 const GENERATION_PREFIX = '/files/generation/';
 /** /files/train/<run id>/<preview file>: a training run's preview grid (see SelfguideClient.trainPreviewUrl). */
 const TRAIN_PREFIX = '/files/train/';
+/** /files/evaluation/<evaluation id>/<grid>: an evaluation's sample grid (see SelfguideClient.evaluationGridUrl). */
+const EVALUATION_PREFIX = '/files/evaluation/';
 const STATUS: Record<ApiFailure['code'], number> = { bad_request: 400, not_found: 404, conflict: 409, internal: 500 };
 const CSP = [
   "default-src 'self'",
@@ -83,6 +86,7 @@ export async function startServer(service: Service, options: ServerOptions = {})
     if (url.pathname.startsWith(MASK_PREFIX)) return handleMask(url.pathname.slice(MASK_PREFIX.length), response);
     if (url.pathname.startsWith(GENERATION_PREFIX)) return handleGeneration(url.pathname.slice(GENERATION_PREFIX.length), response);
     if (url.pathname.startsWith(TRAIN_PREFIX)) return handleTrainPreview(url.pathname.slice(TRAIN_PREFIX.length), response);
+    if (url.pathname.startsWith(EVALUATION_PREFIX)) return handleEvaluationGrid(url.pathname.slice(EVALUATION_PREFIX.length), response);
     if (url.pathname.startsWith('/files/')) return handleAsset(url.pathname, response);
     if (request.method !== 'GET') return sendJson(response, 405, { error: { code: 'bad_request', message: 'GET only' } });
     const file = options.rendererDir ? await staticFile(options.rendererDir, url.pathname) : null;
@@ -151,16 +155,13 @@ export async function startServer(service: Service, options: ServerOptions = {})
     response.end(asset.data);
   }
 
+  // A preview grid's name carries its step, and a finished evaluation's grids are never rewritten: both cacheable.
   function handleTrainPreview(tail: string, response: ServerResponse): void {
-    const png = readPreviewAt(service.project, tail);
-    if (!png) {
-      response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-      response.end('no such preview of a training run in this project\n');
-      return;
-    }
-    // A grid's name carries its step, so a file never changes once written.
-    response.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'private, max-age=3600' });
-    response.end(png);
+    sendGrid(response, readPreviewAt(service.project, tail), 'no such preview of a training run in this project');
+  }
+
+  function handleEvaluationGrid(tail: string, response: ServerResponse): void {
+    sendGrid(response, readEvaluationGrid(service.project, tail), 'no such sample grid of an evaluation in this project');
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -179,6 +180,16 @@ export async function startServer(service: Service, options: ServerOptions = {})
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function sendGrid(response: ServerResponse, png: Buffer | null, notFound: string): void {
+  if (!png) {
+    response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+    response.end(`${notFound}\n`);
+    return;
+  }
+  response.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'private, max-age=3600' });
+  response.end(png);
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {

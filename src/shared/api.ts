@@ -9,6 +9,7 @@ import { DiffusionModelId, DiffusionModelInfo, Generation, GenerationParameters,
 import { AvailableModel, ModelId, ModelInfo, ProviderReport } from './models.ts';
 import { Folder, ImageDetail, ImageSummary, Job, LibraryCounts, LibraryFilterStatus, ProjectInfo } from './schemas.ts';
 import { GuidanceLevel, PythonEnvironment, TrainParameters, TrainPreset, TrainRun, TrainRunDetail } from './train.ts';
+import { Evaluation, EvaluationParameters } from './evaluations.ts';
 
 const Id = z.object({ id: z.number().int().positive() });
 const Nothing = z.object({}).strict();
@@ -281,6 +282,11 @@ export const api = {
   'train.cancel': { input: RunId, output: TrainRun },
   /** Continues a stopped run from its checkpoint; with a larger steps, a finished run trains longer. */
   'train.resume': { input: RunId.extend({ steps: z.number().int().min(1).max(10_000_000).optional() }), output: z.object({ run: TrainRun, job: Job }) },
+  /** Evaluates a run's latest checkpoint in the project encoder's features (FD_enc, KID, PRDC, consistency); unset parameters take the defaults. */
+  'evaluate.start': { input: EvaluationParameters.partial().extend({ runId: z.number().int().positive() }), output: z.object({ evaluation: Evaluation, job: Job }) },
+  /** A run's evaluations, newest first. */
+  'evaluate.list': { input: RunId, output: z.array(Evaluation) },
+  'evaluate.get': { input: Id, output: Evaluation },
 } as const;
 
 export type Api = typeof api;
@@ -314,6 +320,8 @@ export interface SelfguideClient {
   maskUrl(runId: number, imageId: number): string;
   /** URL of a training run's preview grid (TrainPreview.file). */
   trainPreviewUrl(runId: number, file: string): string;
+  /** URL of an evaluation's sample grid (EvaluationCondition.grid). */
+  evaluationGridUrl(evaluationId: number, grid: string): string;
 }
 
 export const AssetKind = z.enum(['thumb', 'preview']);

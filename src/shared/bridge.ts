@@ -30,5 +30,9 @@ export function electronTrainPreviewUrl(runId: number, file: string): string {
   return `${ASSET_PROTOCOL}://train/${runId}/${encodeURIComponent(file)}`;
 }
 
+export function electronEvaluationGridUrl(evaluationId: number, grid: string): string {
+  return `${ASSET_PROTOCOL}://evaluation/${evaluationId}/${encodeURIComponent(grid)}`;
+}
+
 /** IPC channel names. */
 export const IPC = { invoke: 'selfguide:invoke', event: 'selfguide:event', chooseFolder: 'selfguide:choose-folder' } as const;

@@ -33,6 +33,7 @@ import { ModelNotFoundError, ModelRegistry } from '../models/registry.ts';
 import { OfflineError } from '../models/download-model.ts';
 import { generationErrorCode, generationHandlers } from '../sample/generation-api.ts';
 import { trainErrorCode, trainHandlers } from '../train/train-api.ts';
+import { evaluateErrorCode, evaluateHandlers } from '../evaluate/evaluate-api.ts';
 import { exportErrorCode, exportHandlers } from '../export/export-api.ts';
 
 type ParsedInput<M extends Method> = z.infer<(typeof api)[M]['input']>;
@@ -69,6 +70,7 @@ export function createService(project: Project, runner: JobRunner): Service {
   const handlers: Handlers = {
     ...generationHandlers(project, runner),
     ...trainHandlers(project, runner),
+    ...evaluateHandlers(project, runner),
     ...exportHandlers(project, runner),
     'project.info': () => ({
       path: project.root,
@@ -177,6 +179,8 @@ function toFailure(error: unknown): ApiFailure {
   if (generationCode) return new ApiFailure(generationCode, (error as Error).message);
   const trainCode = trainErrorCode(error);
   if (trainCode) return new ApiFailure(trainCode, (error as Error).message);
+  const evaluateCode = evaluateErrorCode(error);
+  if (evaluateCode) return new ApiFailure(evaluateCode, (error as Error).message);
   const exportCode = exportErrorCode(error);
   if (exportCode) return new ApiFailure(exportCode, (error as Error).message);
   if (error instanceof JobNotFoundError) return new ApiFailure('not_found', error.message);

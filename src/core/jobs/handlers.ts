@@ -11,6 +11,7 @@ import { runMasks } from '../labels/mask-job.ts';
 import { runModelDownload } from '../models/download-job.ts';
 import { runSampling } from '../sample/sample-job.ts';
 import { runTraining } from '../train/train-job.ts';
+import { runEvaluation } from '../evaluate/evaluate-job.ts';
 
 export type JobHandler = (context: JobContext) => Promise<void>;
 
@@ -24,5 +25,6 @@ export const JOB_HANDLERS: Record<string, JobHandler> = {
   'model-download': runModelDownload,
   sample: runSampling,
   train: runTraining,
+  evaluate: runEvaluation,
   export: runExport,
 };

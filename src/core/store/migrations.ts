@@ -299,6 +299,22 @@ export const MIGRATIONS: readonly string[] = [
     finished_at TEXT
   );
   `,
+  // Evaluations of training runs (SPEC §7): parameters, state, the encoder whose features were used and the
+  // trainer's result.json; the grids live in runs/<run>/eval/<id>/ (src/core/evaluate/evaluation-store.ts).
+  `
+  CREATE TABLE evaluations (
+    id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL REFERENCES training_runs(id) ON DELETE CASCADE,
+    parameters TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+    job_id INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+    encoder_id TEXT,
+    result TEXT,
+    error TEXT,
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+  );
+  CREATE INDEX evaluations_by_run ON evaluations (run_id, id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

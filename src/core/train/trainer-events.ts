@@ -22,6 +22,9 @@ export const TrainerEvent = z.discriminatedUnion('event', [
   z.object({ event: z.literal('stopped'), step: z.number().int(), skipped: z.number().int() }),
   z.object({ event: z.literal('error'), message: z.string() }),
   z.object({ event: z.literal('export'), onnx: z.string(), json: z.string(), step: z.number().int(), max_abs_diff: z.number().nullable() }),
+  // the `evaluate` command (src/core/evaluate/evaluate-job.ts)
+  z.object({ event: z.literal('progress'), phase: z.string(), done: z.number().int(), total: z.number().int() }),
+  z.object({ event: z.literal('evaluated'), result: z.string() }),
 ]);
 export type TrainerEvent = z.infer<typeof TrainerEvent>;
 

@@ -122,6 +122,7 @@ def sample_conditions(trained: TrainedModel, train: ManifestDataset, settings: E
     total = settings.per_condition * len(plan)
     noise = _noise(trained, total, settings.seed)
     out, done = [], 0
+    report("sampling", 0, total)
     for group, (name, index, vector, layout) in enumerate(plan):
         chunks = []
         for start in range(0, settings.per_condition, settings.batch):

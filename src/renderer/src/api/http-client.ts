@@ -66,5 +66,6 @@ export function createHttpClient(token: string | null): SelfguideClient {
     generationUrl: (generationId, file) => `/files/generation/${generationId}/${file}`,
     maskUrl: (runId, imageId) => `/files/mask/${runId}/${imageId}`,
     trainPreviewUrl: (runId, file) => `/files/train/${runId}/${encodeURIComponent(file)}`,
+    evaluationGridUrl: (evaluationId, grid) => `/files/evaluation/${evaluationId}/${encodeURIComponent(grid)}`,
   };
 }

@@ -1,7 +1,7 @@
 // The client inside Electron: calls go through the preload's contextBridge, images through the
 // shell's custom protocol.
 import type { SelfguideClient } from '../../../shared/api.ts';
-import { type SelfguideBridge, electronAssetUrl, electronGenerationUrl, electronMaskUrl, electronTrainPreviewUrl } from '../../../shared/bridge.ts';
+import { type SelfguideBridge, electronAssetUrl, electronGenerationUrl, electronEvaluationGridUrl, electronMaskUrl, electronTrainPreviewUrl } from '../../../shared/bridge.ts';
 import { ApiCallError } from './errors.ts';
 import { parseEvent, parseOutput } from './validate.ts';
 
@@ -22,5 +22,6 @@ export function createIpcClient(bridge: SelfguideBridge): SelfguideClient {
     generationUrl: electronGenerationUrl,
     maskUrl: electronMaskUrl,
     trainPreviewUrl: electronTrainPreviewUrl,
+    evaluationGridUrl: electronEvaluationGridUrl,
   };
 }
