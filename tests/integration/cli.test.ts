@@ -1,9 +1,16 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pixels, writeBrokenFiles } from '../support/images.ts';
 import { selfguide, selfguideJson } from '../support/cli.ts';
 import { tempDir } from '../support/temp.ts';
+
+/** Width and height from a PNG's IHDR chunk. */
+function pngSize(file: string): [number, number] {
+  const bytes = readFileSync(file);
+  expect(bytes.subarray(1, 4).toString('latin1')).toBe('PNG');
+  return [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+}
 
 describe('selfguide CLI', () => {
   const root = tempDir();
@@ -77,12 +84,15 @@ describe('selfguide CLI', () => {
     expect(result.json.error.message).toContain('Not a folder');
   });
 
-  it('runs the demo on the bundled sample: ingest, features from the bundled encoder, k = 10 clusters scored against the held-out classes, boxes and masks', () => {
+  it('runs the demo on the bundled sample: ingest, features, k = 10 clusters scored against the held-out classes, boxes, masks, a guided training, samples per cluster and the report', () => {
+    // The whole loop with a short training (the default 400 steps take minutes; the steps are what is checked here).
     const demo = selfguideJson<{
       counts: { ok: number; broken: number };
       steps: { name: string; job: { state: string; message: string } }[];
       clusters: { run: { k: number; images: number }; clusters: { size: number }[]; scores: { images: number; nmi: number; ami: number; ari: number; purity: number } };
-    }>(['demo', '--out', join(root, 'demo')]);
+      samples: { cluster: number | null; state: string; files: string[] }[];
+      report: string;
+    }>(['demo', '--out', join(root, 'demo'), '--train-steps', '6'], 580_000);
     expect(demo.code).toBe(0);
     expect(demo.json.counts).toMatchObject({ ok: 1000, broken: 0 });
     expect(demo.json.steps.map((step) => [step.name, step.job.state])).toEqual([
@@ -91,6 +101,7 @@ describe('selfguide CLI', () => {
       ['cluster', 'done'],
       ['boxes', 'done'],
       ['masks', 'done'],
+      ['train', 'done'],
     ]);
     const { run, clusters, scores } = demo.json.clusters;
     expect(run).toMatchObject({ k: 10, images: 1000 });
@@ -102,5 +113,18 @@ describe('selfguide CLI', () => {
     expect(demo.json.steps[1]?.job.message).toContain('1000 of 1000 images have features');
     expect(demo.json.steps[3]?.job.message).toMatch(/1000 boxes, 0 images failed/);
     expect(demo.json.steps[4]?.job.message).toMatch(/1000 segment maps, K = 8/);
-  });
+    expect(demo.json.steps[5]?.job.message).toMatch(/diffusion model #1 .*step 6/);
+    // One row of 8 guided samples per cluster, then an unguided row; every file a real 32 px PNG.
+    expect(demo.json.samples.map((row) => row.cluster)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, null]);
+    for (const row of demo.json.samples) {
+      expect(row.state).toBe('done');
+      expect(row.files).toHaveLength(8);
+      for (const file of row.files) expect(pngSize(file)).toEqual([32, 32]);
+    }
+    const html = readFileSync(demo.json.report, 'utf8');
+    for (const title of ['Self-labels: k-means clusters (k = 10)', 'LOST boxes', 'Segment masks (K = 8', 'Training: tiny preset', 'Guided samples']) expect(html).toContain(title);
+    expect(html).toContain(`<dt>NMI</dt><dd>${demo.json.clusters.scores.nmi.toPrecision(4)}</dd>`);
+    // 10 cluster rows, boxes, 2 mask rows, 2 preview grids, 11 sample rows: all embedded
+    expect(html.match(/<img src="data:image\/png;base64,/g)).toHaveLength(10 + 1 + 2 + 2 + 11);
+  }, 600_000);
 });

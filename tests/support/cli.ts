@@ -4,13 +4,13 @@ import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/selfguide.js', import.meta.url));
 
-export function selfguide(args: string[]): { code: number; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: 120_000 });
+export function selfguide(args: string[], timeoutMs = 120_000): { code: number; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', timeout: timeoutMs });
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
-export function selfguideJson<T = Record<string, unknown>>(args: string[]): { code: number; json: T; stderr: string } {
-  const { code, stdout, stderr } = selfguide([...args, '--json']);
+export function selfguideJson<T = Record<string, unknown>>(args: string[], timeoutMs?: number): { code: number; json: T; stderr: string } {
+  const { code, stdout, stderr } = selfguide([...args, '--json'], timeoutMs);
   return { code, json: JSON.parse(stdout) as T, stderr };
 }
 
