@@ -121,20 +121,19 @@ def sample_conditions(trained: TrainedModel, train: ManifestDataset, settings: E
     plan = _plan(trained, train, settings)
     total = settings.per_condition * len(plan)
     noise = _noise(trained, total, settings.seed)
-    out, done = [], 0
+    # every condition's samples in one sequence, sampled in full batches across conditions
+    vectors = torch.cat([vector for _, _, vector, _ in plan]) if plan[0][2] is not None else None
+    layouts = torch.cat([layout for _, _, _, layout in plan]) if plan[0][3] is not None else None
+    chunks = []
     report("sampling", 0, total)
-    for group, (name, index, vector, layout) in enumerate(plan):
-        chunks = []
-        for start in range(0, settings.per_condition, settings.batch):
-            stop = min(settings.per_condition, start + settings.batch)
-            x = noise[group * settings.per_condition + start: group * settings.per_condition + stop]
-            v = vector[start:stop] if vector is not None else None
-            lay = layout[start:stop] if layout is not None else None
-            chunks.append(ddim_sample(trained.model, x, v, lay, steps=settings.steps, w=settings.w))
-            done += stop - start
-            report("sampling", done, total)
-        out.append(ConditionSamples(name, index, torch.cat(chunks)))
-    return out
+    for start in range(0, total, settings.batch):
+        stop = min(total, start + settings.batch)
+        v = vectors[start:stop] if vectors is not None else None
+        lay = layouts[start:stop] if layouts is not None else None
+        chunks.append(ddim_sample(trained.model, noise[start:stop], v, lay, steps=settings.steps, w=settings.w))
+        report("sampling", stop, total)
+    images = torch.cat(chunks).split(settings.per_condition)
+    return [ConditionSamples(name, index, group) for (name, index, _, _), group in zip(plan, images)]
 
 
 def reference_images(manifest_path: Path, trained: TrainedModel, limit: int, seed: int) -> tuple[ManifestDataset, str]:
@@ -193,9 +192,12 @@ def evaluate_run(run_dir: Path, manifest: Path | None, encoder: Encoder, cluster
     report("encoding", 2, 2)
     report("scoring", 0, 1)
     kid_mean, kid_std = kid(real_features, fake_features, settings.kid_subsets, settings.kid_subset_size, settings.seed)
+    # PRDC on equal counts: a seeded subset of the larger set (samples are ordered by condition, so not the first n)
     prdc_count = min(len(real_features), len(fake_features))
+    rng = np.random.default_rng(settings.seed)
+    real_subset, fake_subset = (np.sort(rng.permutation(len(f))[:prdc_count]) for f in (real_features, fake_features))
     metrics = {"fd_enc": frechet_distance(real_features, fake_features), "kid_enc": kid_mean, "kid_enc_std": kid_std,
-               **prdc(real_features[:prdc_count], fake_features[:prdc_count], PRDC_K)}
+               **prdc(real_features[real_subset], fake_features[fake_subset], PRDC_K)}
 
     grids_dir = out / "grids"
     condition_rows, position = [], 0
