@@ -58,7 +58,7 @@ describe('train view', () => {
     await form.getByLabel('CPU threads').fill('1');
     await form.getByRole('button', { name: 'Start training' }).click();
 
-    const runPanel = page.getByRole('region', { name: 'Run #1' });
+    const runPanel = page.getByRole('region', { name: 'Run #1', exact: true });
     const chart = runPanel.getByRole('img', { name: 'Loss chart' });
     await expect.poll(async () => Number((await chart.getAttribute('data-points').catch(() => null)) ?? 0), { timeout: 90_000 }).toBeGreaterThan(1);
     expect(await chart.locator('polyline').getAttribute('points')).toMatch(/^[\d.]+,[\d.]+ [\d.]+,[\d.]+/);
