@@ -27,6 +27,11 @@ export const TrainParameters = z.object({
   workers: z.number().int().min(0).max(64).nullable(),
   /** torch CPU threads (null = torch's default). */
   threads: z.number().int().min(1).max(512).nullable(),
+  /**
+   * Training processes, one per GPU (or CPU processes with gloo): above 1 the trainer runs under
+   * torchrun (DDP) and the batch is split between them. Runs recorded before this field train in one.
+   */
+  processes: z.number().int().min(1).max(64).default(1),
 });
 export type TrainParameters = z.infer<typeof TrainParameters>;
 

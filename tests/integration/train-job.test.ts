@@ -27,6 +27,17 @@ describe('the train job', () => {
   let service: Service;
   let clusterRunId: number;
   const call = <T>(method: string, input: object) => service.dispatch(method, input) as Promise<T>;
+  /** Resolves once the job reports this training step. */
+  const trainingReached = (jobId: number, step: number) =>
+    new Promise<void>((resolve) => {
+      const watch = (event: { type: string; job?: Job }) => {
+        if (event.job?.id === jobId && event.job.phase === 'training' && event.job.done >= step) {
+          runner.events.off('event', watch);
+          resolve();
+        }
+      };
+      runner.events.on('event', watch);
+    });
 
   beforeAll(async () => {
     project = await trainingProject(root, 8);
@@ -82,15 +93,7 @@ describe('the train job', () => {
 
   it('cancels mid-run with a checkpoint at the current step, and resume continues from that step, not from 0', { timeout: 150_000 }, async () => {
     const { run, job } = await call<Output<'train.start'>>('train.start', { level: 'none', ...TINY, steps: 5000, logEvery: 1, previewEvery: 0 });
-    await new Promise<void>((resolve) => {
-      const watch = (event: { type: string; job?: Job }) => {
-        if (event.job?.id === job.id && event.job.phase === 'training' && event.job.done >= 6) {
-          runner.events.off('event', watch);
-          resolve();
-        }
-      };
-      runner.events.on('event', watch);
-    });
+    await trainingReached(job.id, 6);
     const cancelling = await call<TrainRun>('train.cancel', { runId: run.id });
     expect(cancelling.id).toBe(run.id);
     expect((await runner.waitFor(job.id)).state).toBe('cancelled');
@@ -116,6 +119,34 @@ describe('the train job', () => {
     const detail = await call<TrainRunDetail>('train.get', { runId: run.id });
     expect(detail.run).toMatchObject({ state: 'done', step: at + 4, checkpointStep: at + 4, modelDir: `runs/${run.id}/model` });
     expect(detail.metrics.at(-1)?.step).toBe(at + 4);
+  });
+
+  it('trains with two processes under torchrun (DDP, gloo on the CPU); a cancel stops both ranks at one checkpoint, resume finishes', { timeout: 240_000 }, async () => {
+    const { run, job } = await call<Output<'train.start'>>('train.start', { level: 'cluster', ...TINY, processes: 2, steps: 5000, logEvery: 1, previewEvery: 0 });
+    expect(run.parameters.processes).toBe(2);
+    await trainingReached(job.id, 3);
+    await call<TrainRun>('train.cancel', { runId: run.id });
+    expect((await runner.waitFor(job.id)).state).toBe('cancelled');
+    const paths = runPaths(project, run.id);
+    const log = readFileSync(paths.log, 'utf8');
+    expect(log).toContain('-m torch.distributed.run --standalone --nproc_per_node=2 -m selfguide_trainer train');
+    expect(log).toMatch(/batch 4 on 2 process\(es\)/);
+    const stoppedAt = [...log.matchAll(/\[rank (\d)\] INFO finished at step (\d+)/g)].map((match) => [match[1], Number(match[2])]);
+    expect(stoppedAt.map(([rank]) => rank).sort()).toEqual(['0', '1']); // both ranks stopped cleanly…
+    const at = (await call<TrainRunDetail>('train.get', { runId: run.id })).run.checkpointStep as number;
+    expect(stoppedAt.every(([, step]) => step === at)).toBe(true); // …at the step of the checkpoint
+    expect(at).toBeGreaterThanOrEqual(3);
+
+    const resumed = await call<Output<'train.resume'>>('train.resume', { runId: run.id, steps: at + 2 });
+    const final = await runner.waitFor(resumed.job.id);
+    expect(final.error).toBeNull();
+    expect(final.state).toBe('done');
+    const detail = await call<TrainRunDetail>('train.get', { runId: run.id });
+    expect(detail.run).toMatchObject({ state: 'done', step: at + 2, checkpointStep: at + 2, modelDir: `runs/${run.id}/model` });
+  });
+
+  it('refuses a batch that does not divide between the processes', async () => {
+    await expect(call('train.start', { level: 'none', ...TINY, processes: 3 })).rejects.toThrow('The batch (4) must divide evenly between the 3 training processes.');
   });
 
   describe('when the Python environment is not usable', () => {

@@ -37,6 +37,7 @@ function parameters(values: Values): Partial<TrainParameters> {
     previewSteps: integerOption(values, 'preview-steps', 1, 999),
     workers: integerOption(values, 'workers', 0, 64),
     threads: integerOption(values, 'threads', 1, 512),
+    processes: integerOption(values, 'processes', 1, 64),
   };
 }
 
@@ -84,7 +85,8 @@ export const trainCommand: Command = {
   usage: `selfguide train [--project DIR] --level none|label|cluster|box|mask [--cluster-run N] [--labelling N]
                 [--box-run N] [--mask-run N] [--preset tiny|small|paper64] [--steps N] [--batch-size N]
                 [--resolution PX] [--channels 1|3] [--seed S] [--val-share F] [--preview-every N]
-                [--checkpoint-every N] [--log-every N] [--workers N] [--threads N] [--quiet] [--json]
+                [--checkpoint-every N] [--log-every N] [--workers N] [--threads N] [--processes N]
+                [--quiet] [--json]
        selfguide train --resume RUN_ID [--steps N]
        selfguide train --list | --check
 
@@ -94,7 +96,8 @@ trainer (python -m selfguide_trainer train) as a job and, when it finishes, expo
 ONNX (runs/<id>/model/) and registers it for sampling. The source defaults to the newest finished
 one. Progress shows step, steps/s, ETA, loss and images/s; Ctrl-C stops the trainer cleanly (it writes
 a checkpoint) and exits 130; --resume RUN_ID continues from that checkpoint (a finished run trains
-longer with a larger --steps).
+longer with a larger --steps). --processes N trains with N processes under torchrun (DDP, one per
+GPU; gloo on a CPU), the batch split between them; the batch must divide by N.
 
 Defaults: preset tiny, 10,000 steps, batch 64, 32 px, 3 channels, 5 % held out (seed 0), previews
 every 500 steps, DataLoader workers 0 under 2,000 images else 2. The Python is the project's
@@ -122,6 +125,7 @@ Exit codes: 0 done, 1 failed (or --check: not ready), 2 usage error, 3 project e
     'log-every': { type: 'string' },
     workers: { type: 'string' },
     threads: { type: 'string' },
+    processes: { type: 'string' },
     resume: { type: 'string' },
     list: { type: 'boolean', default: false },
     check: { type: 'boolean', default: false },

@@ -28,12 +28,16 @@ export const TRAIN_DEFAULTS: TrainParameters = {
   previewSteps: 50,
   workers: null,
   threads: null,
+  processes: 1,
 };
 
 export function startTraining(project: Project, runner: JobRunner, request: TrainRequest): { run: TrainRun; job: Job } {
   const source = resolveSource(project, request);
   const defined = Object.fromEntries(Object.entries(request.parameters ?? {}).filter(([, value]) => value !== undefined));
   const parameters: TrainParameters = { ...TRAIN_DEFAULTS, ...defined };
+  if (parameters.batchSize % parameters.processes !== 0) {
+    throw new RangeError(`The batch (${parameters.batchSize}) must divide evenly between the ${parameters.processes} training processes.`);
+  }
   const store = new TrainStore(project.db);
   const created = store.create(source, request.preset ?? 'tiny', parameters);
   const job = runner.submit('train', { runId: created.id } satisfies TrainSpec);

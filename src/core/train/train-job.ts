@@ -76,6 +76,13 @@ export async function runTraining(context: JobContext): Promise<void> {
     const environment = await checkPythonEnvironment(project);
     if (!environment.ready) throw new PythonEnvironmentError(environment);
     const python = environment.python as string;
+    const { processes } = run.parameters;
+    if (processes > 1 && environment.gpus.length > 0 && processes > environment.gpus.length) {
+      throw new TrainerFailure(
+        `Run #${runId} trains with ${processes} processes, one per GPU, but this machine has ${environment.gpus.length} (${environment.gpus.join(', ')}). ` +
+          `Start a new run with at most ${environment.gpus.length} processes.`,
+      );
+    }
 
     if (!existsSync(paths.manifest)) await exportManifest(context, store, run, paths);
     if (context.isCancelled()) return cancelled(store, runId);
@@ -169,6 +176,7 @@ async function train(context: JobContext, store: TrainStore, run: TrainRun, path
     onEvent,
     isCancelled: () => context.isCancelled(),
     graceMs: CANCEL_GRACE_MS,
+    processes: run.parameters.processes,
     onStart: (pid) => store.update(run.id, { trainerPid: pid }),
   });
 }

@@ -1,7 +1,8 @@
 // Runs `python -m selfguide_trainer <command>` as a child process (never in the job's JS heap): its
 // JSON-line events are handed on as they arrive, its stderr goes to the run's log, and a cancel sends
 // SIGTERM (the trainer finishes the step, writes a checkpoint and exits) and, after a grace period,
-// SIGKILL to its whole process group (DataLoader workers included).
+// SIGKILL to its whole process group (DataLoader workers included). With several processes it runs under
+// torchrun, which passes a SIGTERM on to every rank; the ranks agree on the step to stop at.
 import { spawn } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { LineSplitter, parseTrainerLine, type TrainerEvent } from './trainer-events.ts';
@@ -14,6 +15,8 @@ export interface TrainerProcessOptions {
   python: string;
   /** Arguments after `-m selfguide_trainer`. */
   args: string[];
+  /** Training processes (DDP under torchrun) when above 1. */
+  processes?: number;
   /** Log file that receives stderr and any stdout line that is not an event. */
   log: string;
   onEvent(event: TrainerEvent): void;
@@ -40,10 +43,11 @@ export interface TrainerExit {
 export function runTrainerProcess(options: TrainerProcessOptions): Promise<TrainerExit> {
   const result: TrainerExit = { code: null, signal: null, cancelled: false, killed: false, error: null, spawnError: null, stderrTail: [] };
   const log = (line: string) => appendFileSync(options.log, `${line}\n`);
-  log(`$ ${options.python} -m selfguide_trainer ${options.args.join(' ')}`);
+  const pythonArgs = [...launcherArguments(options.processes ?? 1), '-m', 'selfguide_trainer', ...options.args];
+  log(`$ ${options.python} ${pythonArgs.join(' ')}`);
   return new Promise((resolve) => {
     // Its own process group: a Ctrl-C in the terminal reaches the app, which stops the trainer in order.
-    const child = spawn(options.python, ['-m', 'selfguide_trainer', ...options.args], {
+    const child = spawn(options.python, pythonArgs, {
       env: trainerEnvironment(),
       detached: true,
       // stdin stays open and unwritten: if this process dies, even by SIGKILL, the trainer sees it close and
@@ -85,6 +89,9 @@ export function runTrainerProcess(options: TrainerProcessOptions): Promise<Train
     child.once('error', (error) => {
       result.spawnError = error.message;
     });
+    // torchrun starts each rank in a session of its own, out of reach of killGroup; a rank left behind by a
+    // killed launcher still holds this pipe and stops with a checkpoint once it closes
+    child.once('exit', () => child.stdin.destroy());
     child.once('close', (code, signal) => {
       clearInterval(watch);
       if (killTimer) clearTimeout(killTimer);
@@ -96,6 +103,11 @@ export function runTrainerProcess(options: TrainerProcessOptions): Promise<Train
       resolve(result);
     });
   });
+}
+
+/** `python -m torch.distributed.run …` on one machine for several processes; nothing for one. */
+export function launcherArguments(processes: number): string[] {
+  return processes > 1 ? ['-m', 'torch.distributed.run', '--standalone', `--nproc_per_node=${processes}`] : [];
 }
 
 /** Kills a process group (the trainer and its DataLoader workers); quiet when it is already gone. */

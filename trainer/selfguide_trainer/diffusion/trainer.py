@@ -166,6 +166,15 @@ class Trainer:
         torch.distributed.all_reduce(t)
         return t.tolist()
 
+    def _stop_agreed(self) -> bool:
+        """Whether any rank was asked to stop: one tiny all-reduce per step keeps the ranks' checkpoint
+        collectives in step (the step loss already syncs a GPU every step, so this adds no stall)."""
+        if not self.ctx.enabled:
+            return self.stop_requested
+        flag = torch.tensor([1.0 if self.stop_requested else 0.0], device=self.device)
+        torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+        return bool(flag.item())
+
     def stop_when_stdin_closes(self) -> None:
         """The app keeps our stdin open and never writes to it. When the app dies, even by SIGKILL, the pipe
         closes: stop as on SIGTERM (with a checkpoint) instead of training on with nobody watching."""
@@ -182,16 +191,18 @@ class Trainer:
 
     # ---- the loop ---------------------------------------------------------------------------------------
     def run(self) -> str:
-        """Train to config.steps; returns "done" or "stopped" (SIGTERM/SIGINT in a single process)."""
+        """Train to config.steps; returns "done" or "stopped" (SIGTERM/SIGINT, or stdin closed, on any rank)."""
         c = self.config
-        if not self.ctx.enabled:  # a clean stop writes a checkpoint; under torchrun ranks could disagree on when
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(sig, lambda *_: setattr(self, "stop_requested", True))
+        # a clean stop writes a checkpoint; under torchrun every rank gets the signal (or sees stdin close) at its
+        # own moment, so the ranks agree on the step to stop at (_stop_agreed) before any collective
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: setattr(self, "stop_requested", True))
+        stopping = False
         log.info("training %s (%d parameters), cond %s, %d images, %d steps, batch %d on %d process(es), device %s",
                  c.preset, sum(p.numel() for p in self.model.parameters()), self.cond.mode, len(self.train_set), c.steps,
                  c.batch, self.ctx.world_size, self.device)
         window_loss, window_steps, window_images, window_start = 0.0, 0, 0, time.perf_counter()
-        while self.step < c.steps and not self.stop_requested:
+        while self.step < c.steps and not stopping:
             self.sampler.set_position(self.epoch, self.batch_in_epoch * self.per_rank_batch)
             for batch in self.loader:
                 self.batch_in_epoch += 1
@@ -202,6 +213,7 @@ class Trainer:
                 window_images += batch["image"].shape[0]
                 window_steps += 1
                 self.step += 1
+                stopping = self._stop_agreed()
                 if self.step % c.log_every == 0 or self.step == c.steps:
                     loss_sum, steps, images, skipped = self._global_sum(window_loss, window_steps, window_images, self.skipped)
                     elapsed = time.perf_counter() - window_start
@@ -212,15 +224,15 @@ class Trainer:
                     window_start = time.perf_counter()
                 if self.ctx.is_main and c.preview_every > 0 and (self.step % c.preview_every == 0 or self.step == c.steps):
                     self.write_previews()
-                if self.step % c.checkpoint_every == 0 or self.step == c.steps or self.stop_requested:
+                if self.step % c.checkpoint_every == 0 or self.step == c.steps or stopping:
                     self.skipped_all_ranks = int(self._global_sum(self.skipped)[0])  # collective: every rank takes part
                     if self.ctx.is_main:
                         self.write_checkpoint(self.skipped_all_ranks)
                     self.ctx.barrier()
                     window_start = time.perf_counter()  # side work is not training throughput
-                if self.step >= c.steps or self.stop_requested:
+                if self.step >= c.steps or stopping:
                     break
             else:
                 self.epoch, self.batch_in_epoch = self.epoch + 1, 0
         log.info("finished at step %d, weights fingerprint %s", self.step, weights_fingerprint(self.model))
-        return "stopped" if self.stop_requested and self.step < c.steps else "done"
+        return "stopped" if stopping and self.step < c.steps else "done"

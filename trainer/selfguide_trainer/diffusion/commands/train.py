@@ -115,7 +115,7 @@ def main(args: argparse.Namespace) -> int:
         shutdown_distributed()
         return report_user_error(e, progress)
     try:
-        if args.stop_on_stdin_eof and not ctx.enabled:
+        if args.stop_on_stdin_eof:  # under torchrun every rank inherits the launcher's stdin
             trainer.stop_when_stdin_closes()
         outcome = trainer.run()
         progress.emit(outcome, step=trainer.step, skipped=trainer.skipped_all_ranks, best_val=trainer.best_val,

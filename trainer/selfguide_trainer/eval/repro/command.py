@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 # flag → (settings field, type); only flags the user gives override the mode's defaults
 OVERRIDES = {
     "--out": ("out", Path), "--only": ("only", str), "--preset": ("preset", str), "--steps": ("steps", int),
-    "--batch": ("batch", int), "--train-limit": ("train_limit", int), "--seed": ("seed", int),
+    "--batch": ("batch", int), "--warmup": ("warmup", int), "--train-limit": ("train_limit", int), "--seed": ("seed", int),
     "--samples": ("samples", int), "--sample-steps": ("sample_steps", int), "--w": ("w", float),
     "--sample-batch": ("sample_batch", int), "--reference": ("reference", int), "--ks": ("ks", int),
     "--encoder": ("encoder", Path), "--inception": ("inception", Path), "--device": ("device", str),
@@ -31,7 +31,8 @@ HELP = {
     "--out": "output folder (default: runs/repro-fmnist, --quick: runs/repro-fmnist-quick)",
     "--only": "run only these rows, e.g. fmnist/none fmnist-lt/self-k10",
     "--preset": "UNet preset of every model", "--steps": "training steps of every model",
-    "--batch": "training batch of every model", "--train-limit": "use only the first N images of each training set",
+    "--batch": "training batch of every model", "--warmup": "learning-rate warm-up steps of every model",
+    "--train-limit": "use only the first N images of each training set",
     "--seed": "seed of training, long-tail subset, k-means, noise, conditions and reference subset",
     "--samples": "samples per model", "--sample-steps": "DDIM steps", "--w": "guidance weight (imagen form)",
     "--sample-batch": "sampling batch", "--reference": "Fashion-MNIST test images in the reference set",
