@@ -121,6 +121,18 @@ describe('the train job', () => {
     expect(detail.metrics.at(-1)?.step).toBe(at + 4);
   });
 
+  it('keeps a lane of its own: a CSV export runs and finishes while a model trains', { timeout: 150_000 }, async () => {
+    const { run, job } = await call<Output<'train.start'>>('train.start', { level: 'none', ...TINY, steps: 5000, logEvery: 1, previewEvery: 0 });
+    await trainingReached(job.id, 2);
+    const exported = await call<Output<'export.start'>>('export.start', { format: 'csv', outDir: join(root, 'exports', 'while-training'), clusterRunId });
+    expect((await runner.waitFor(exported.job.id)).state).toBe('done');
+    expect(readFileSync(join(root, 'exports', 'while-training', 'labels.csv'), 'utf8').trim().split('\r\n')).toHaveLength(9); // header + 8 images
+    const jobs = await call<Job[]>('jobs.list', {});
+    expect(jobs.find((candidate) => candidate.id === job.id)?.state).toBe('running'); // the training went on meanwhile
+    await call<TrainRun>('train.cancel', { runId: run.id });
+    expect((await runner.waitFor(job.id)).state).toBe('cancelled');
+  });
+
   it('trains with two processes under torchrun (DDP, gloo on the CPU); a cancel stops both ranks at one checkpoint, resume finishes', { timeout: 240_000 }, async () => {
     const { run, job } = await call<Output<'train.start'>>('train.start', { level: 'cluster', ...TINY, processes: 2, steps: 5000, logEvery: 1, previewEvery: 0 });
     expect(run.parameters.processes).toBe(2);

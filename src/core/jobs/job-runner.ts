@@ -1,4 +1,6 @@
-// Runs a project's jobs one after another, each in its own worker thread, and relays their events.
+// Runs a project's jobs, each in its own worker thread, and relays their events. Jobs run one after
+// another within a lane: training (hours, in a Python child process) has a lane of its own, so a person
+// can cluster, sample or export while a model trains; every other kind shares the main lane.
 // A worker that crashes fails its job with the reason; the queue goes on.
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +14,10 @@ import type { WorkerMessage, WorkerRequest } from './worker-protocol.ts';
 // A variable, not a literal: bundlers must not rewrite this into an asset URL.
 const WORKER_SOURCE = './job-worker.ts';
 
+/** Job kinds with a lane of their own; the rest run in 'main'. */
+const LANES: Record<string, string> = { train: 'training' };
+export const laneOf = (kind: string): string => LANES[kind] ?? 'main';
+
 export interface JobRunnerOptions {
   /** Path of the worker entry; bundled builds (Electron) pass their compiled file. */
   workerFile?: string;
@@ -22,9 +28,9 @@ export class JobRunner {
   private readonly project: Project;
   private readonly store: JobStore;
   private readonly workerFile: string;
-  private readonly queue: number[] = [];
+  private readonly queues = new Map<string, number[]>();
   private readonly waiters = new Map<number, ((job: Job) => void)[]>();
-  private current: { jobId: number; worker: Worker } | null = null;
+  private readonly running = new Map<string, { jobId: number; worker: Worker }>();
   private stopped = false;
 
   constructor(project: Project, options: JobRunnerOptions = {}) {
@@ -57,13 +63,15 @@ export class JobRunner {
 
   cancel(jobId: number): Job {
     const job = this.store.get(jobId);
-    if (this.current?.jobId === jobId) {
-      this.current.worker.postMessage({ type: 'cancel' } satisfies WorkerRequest);
+    const current = this.runningJob(jobId);
+    if (current) {
+      current.worker.postMessage({ type: 'cancel' } satisfies WorkerRequest);
       return job;
     }
     if (job.state === 'queued' || job.state === 'interrupted') {
-      const index = this.queue.indexOf(jobId);
-      if (index >= 0) this.queue.splice(index, 1);
+      const queue = this.queueOf(job.kind);
+      const index = queue.indexOf(jobId);
+      if (index >= 0) queue.splice(index, 1);
       const cancelled = this.store.setState(jobId, 'cancelled');
       this.publish({ type: 'job', job: cancelled });
       this.settle(cancelled);
@@ -81,30 +89,43 @@ export class JobRunner {
     });
   }
 
-  /** Cancels the running job and waits for its worker to stop. */
+  /** Cancels the running jobs and waits for their workers to stop. */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.queue.length = 0;
-    const current = this.current;
-    if (current) {
-      const finished = this.waitFor(current.jobId);
+    this.queues.clear();
+    const finished = [...this.running.values()].map((current) => {
+      const done = this.waitFor(current.jobId);
       current.worker.postMessage({ type: 'cancel' } satisfies WorkerRequest);
-      await finished;
-    }
+      return done;
+    });
+    await Promise.all(finished);
+  }
+
+  private runningJob(jobId: number): { jobId: number; worker: Worker } | undefined {
+    return [...this.running.values()].find((current) => current.jobId === jobId);
+  }
+
+  private queueOf(kind: string): number[] {
+    const lane = laneOf(kind);
+    const queue = this.queues.get(lane) ?? [];
+    this.queues.set(lane, queue);
+    return queue;
   }
 
   private enqueue(jobId: number): void {
-    if (this.stopped || this.queue.includes(jobId) || this.current?.jobId === jobId) return;
-    this.queue.push(jobId);
-    this.startNext();
+    const { kind } = this.store.get(jobId);
+    const queue = this.queueOf(kind);
+    if (this.stopped || queue.includes(jobId) || this.runningJob(jobId)) return;
+    queue.push(jobId);
+    this.startNext(laneOf(kind));
   }
 
-  private startNext(): void {
-    if (this.current || this.stopped) return;
-    const jobId = this.queue.shift();
+  private startNext(lane: string): void {
+    if (this.running.has(lane) || this.stopped) return;
+    const jobId = this.queues.get(lane)?.shift();
     if (jobId === undefined) return;
     const worker = new Worker(this.workerFile, { workerData: { projectRoot: this.project.root, jobId } });
-    this.current = { jobId, worker };
+    this.running.set(lane, { jobId, worker });
     let finished: Job | null = null;
     worker.on('message', (message: WorkerMessage) => {
       if (message.type === 'event') this.publish(message.event);
@@ -114,14 +135,14 @@ export class JobRunner {
       this.publish({ type: 'job', job: this.store.setState(jobId, 'failed', { error: `worker crashed: ${error.message}` }) });
     });
     worker.on('exit', (code) => {
-      this.current = null;
+      this.running.delete(lane);
       let job = finished ?? this.store.get(jobId);
       if (!finished && job.state === 'running') {
         job = this.store.setState(jobId, 'failed', { error: `worker exited unexpectedly (code ${code})` });
         this.publish({ type: 'job', job });
       }
       this.settle(job);
-      this.startNext();
+      this.startNext(lane);
     });
   }
 
