@@ -1,7 +1,7 @@
 // The Generate view in Chromium against `selfguide serve`: import a tiny model exported by the real
 // trainer (linked to a clustering run of the project, whose images show as exemplars), generate a guided
 // batch, see the grid and the history, save a PNG, load its parameters back, watch the live predicted-x0
-// preview of a long run before cancelling it, and draw a box layout.
+// preview of a long run before cancelling it, draw a box layout and paint a mask.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ describe('generate view', () => {
   let root: string;
   let modelDir: string;
   let boxModelDir: string;
+  let maskModelDir: string;
   let server: Served;
   let browser: Browser;
   let page: Page;
@@ -29,7 +30,7 @@ describe('generate view', () => {
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'selfguide-e2e-generate-'));
-    ({ label: modelDir, box: boxModelDir } = await exportTinyDiffusionModels(join(root, 'models'), ['label', 'box']));
+    ({ label: modelDir, box: boxModelDir, mask: maskModelDir } = await exportTinyDiffusionModels(join(root, 'models'), ['label', 'box', 'mask']));
     await writeManySmallPngs(join(root, 'photos', 'all'), 20);
     await clusteredProject(join(root, 'project'), join(root, 'photos'), 10);
     server = await serve(join(root, 'project'));
@@ -148,6 +149,34 @@ describe('generate view', () => {
     expect(condition.boxes).toHaveLength(1);
     expect(condition.boxes[0]!.cluster).toBe(2);
     for (const [key, value] of Object.entries({ x0: 0.25, y0: 0.5, x1: 0.75, y1: 0.9 })) expect(condition.boxes[0]![key as 'x0']).toBeCloseTo(value, 1);
+    await expect.poll(() => page.getByRole('list', { name: 'Generated images' }).locator('img').evaluateAll((images: HTMLImageElement[]) => images.map((img) => img.naturalWidth))).toEqual([16]);
+  });
+
+  it('paints a mask with a chosen segment and brush, and generates with exactly that layout', async () => {
+    await page.getByLabel('Model folder path').fill(maskModelDir);
+    await page.getByRole('button', { name: 'Import model' }).click();
+    await expect.poll(() => field('Model').inputValue()).toBe('3');
+    await expect.poll(() => page.getByRole('radio', { name: 'Mask', exact: true }).isChecked()).toBe(true);
+    await page.getByLabel('Brush segment').selectOption({ label: '2 · sand' });
+    await page.getByLabel('Brush size').fill('1'); // one layout pixel per painted cell
+    const canvas = (await page.getByLabel('Mask canvas').boundingBox())!;
+    const cell = canvas.width / 16; // the tiny model's 16 × 16 layout
+    const at = (x: number, y: number) => [canvas.x + (x + 0.5) * cell, canvas.y + (y + 0.5) * cell] as const;
+    await page.mouse.move(...at(2, 5));
+    await page.mouse.down();
+    await page.mouse.move(...at(9, 5), { steps: 14 }); // a horizontal stroke along row 5, columns 2…9
+    await page.mouse.up();
+    await field('Steps').fill('3');
+    await field('Batch size').fill('1');
+    await settings().getByRole('button', { name: 'Generate' }).click();
+    await expect.poll(async () => (await api<Generation[]>('generations.list', {}))[0]?.state).toBe('done');
+    const [generation] = await api<Generation[]>('generations.list', {});
+    const condition = generation!.parameters.condition as { kind: string; width: number; height: number; segments: string };
+    expect(condition).toMatchObject({ kind: 'mask', width: 16, height: 16 });
+    const ids = Buffer.from(condition.segments, 'base64');
+    const painted = [...ids.keys()].filter((p) => ids[p] !== 255);
+    expect(painted).toEqual([2, 3, 4, 5, 6, 7, 8, 9].map((x) => 5 * 16 + x));
+    expect(painted.every((p) => ids[p] === 2)).toBe(true);
     await expect.poll(() => page.getByRole('list', { name: 'Generated images' }).locator('img').evaluateAll((images: HTMLImageElement[]) => images.map((img) => img.naturalWidth))).toEqual([16]);
   });
 
