@@ -10,12 +10,12 @@ const sessions = new Map<string, Promise<ort.InferenceSession>>();
  * Intra-op threads for these graphs: the cores not already busy when the session is made. The
  * k-means loop runs several short graphs per iteration; on a machine whose cores other processes
  * hold, a second ORT thread mostly waits for its turn (bench/labels, 2 cores at load ≈ 4: 0.34 s
- * with one thread against 2.05 s with two for the same run), while on an idle one it adds little
- * for these skinny products.
+ * with one thread against 2.05 s with two for the same run). Rounded, not floored: the load average
+ * includes our own work of the last minute, and flooring left an idle 2-core machine (load 0.5) on one
+ * thread.
  */
-function freeCores(): number {
-  const cores = availableParallelism();
-  return Math.max(1, Math.min(cores, Math.floor(cores - (loadavg()[0] ?? 0))));
+export function freeCores(cores = availableParallelism(), load = loadavg()[0] ?? 0): number {
+  return Math.max(1, Math.min(cores, Math.round(cores - load)));
 }
 
 export function graphSession(graph: OnnxGraph): Promise<ort.InferenceSession> {
