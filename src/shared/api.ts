@@ -252,6 +252,8 @@ export const api = {
   /** The history of generations, newest first. */
   'generations.list': { input: z.object({ limit: z.number().int().min(1).max(1000).default(100) }), output: z.array(Generation) },
   'generations.get': { input: Id, output: Generation },
+  /** Deletes a finished, failed or cancelled generation and its PNGs; a queued or running one must be cancelled first. */
+  'generations.remove': { input: Id, output: Generation },
   /** The Python that runs the trainer, probed (versions, torch, GPUs, trainer import); cached unless refresh. */
   'train.environment': { input: z.object({ refresh: z.boolean().default(false) }), output: PythonEnvironment },
   /** Sets the project's Python for the trainer (null: $SELFGUIDE_PYTHON, the .venv, python3) and probes it. */

@@ -180,6 +180,22 @@ describe('generate view', () => {
     await expect.poll(() => page.getByRole('list', { name: 'Generated images' }).locator('img').evaluateAll((images: HTMLImageElement[]) => images.map((img) => img.naturalWidth))).toEqual([16]);
   });
 
+  it('deletes a generation from the history only after the person confirms', async () => {
+    const history = page.getByRole('table', { name: 'Generation history' });
+    const before = await api<Generation[]>('generations.list', {});
+    const oldest = before.at(-1)!;
+    await history.getByRole('button', { name: `Delete generation #${oldest.id}`, exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: `Delete generation #${oldest.id}?` });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect((await api<Generation[]>('generations.list', {})).map((g) => g.id)).toContain(oldest.id);
+    await history.getByRole('button', { name: `Delete generation #${oldest.id}`, exact: true }).click();
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await expect.poll(() => history.locator('tbody tr').count()).toBe(before.length - 1);
+    expect((await api<Generation[]>('generations.list', {})).map((g) => g.id)).not.toContain(oldest.id);
+    const image = await fetch(`${server.origin}/files/generation/${oldest.id}/0`, { headers: { 'x-selfguide-token': server.token } });
+    expect(image.status).toBe(404);
+  });
+
   it('had no page errors', () => {
     expect(pageErrors).toEqual([]);
   });

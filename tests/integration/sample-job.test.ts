@@ -193,6 +193,23 @@ describe('the sample job', () => {
       expect(imageBytes(uniform, 0).equals(imageBytes(logsnr, 0))).toBe(false);
       expect(uniform.previewStep).toBe(5);
     }, 60_000);
+
+    it('deletes a finished generation with its PNGs; a running one only after a cancel', async () => {
+      const done = await generateAndWait({ modelId: label.id, count: 2 });
+      const folder = join(project.root, 'generations', String(done.id));
+      expect(existsSync(join(project.root, generationFile(done.id, 1)))).toBe(true);
+      expect(await call<Generation>('generations.remove', { id: done.id })).toMatchObject({ id: done.id, state: 'done' });
+      expect(existsSync(folder)).toBe(false);
+      expect((await call<Generation[]>('generations.list', {})).map((g) => g.id)).not.toContain(done.id);
+      await expect(call('generations.get', { id: done.id })).rejects.toMatchObject({ code: 'not_found' });
+
+      const { generation, job } = await call<Output<'generate.start'>>('generate.start', { modelId: label.id, count: 1, seed: 1, w: 2, steps: 400, sampler: 'ddim', condition: { kind: 'cluster', cluster: 1 } });
+      await expect(call('generations.remove', { id: generation.id })).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('cancel it before deleting it') });
+      runner.cancel(job.id);
+      await runner.waitFor(job.id);
+      await call('generations.remove', { id: generation.id });
+      expect(existsSync(join(project.root, 'generations', String(generation.id)))).toBe(false);
+    }, 60_000);
   });
 
   describe('layouts', () => {

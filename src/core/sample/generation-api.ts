@@ -1,15 +1,15 @@
 // The API methods of diffusion models and generations (src/shared/api.ts), kept beside the sampler so
 // service.ts only spreads them in, and the errors they raise mapped to API error codes.
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ApiError, Output } from '../../shared/api.ts';
-import type { MaskSource, SampleCondition } from '../../shared/generations.ts';
-import type { JobRunner } from '../jobs/job-runner.ts';
+import type { Generation, MaskSource, SampleCondition } from '../../shared/generations.ts';
+import { JobStateError, type JobRunner } from '../jobs/job-runner.ts';
 import type { Project } from '../project/project.ts';
 import { ConditionError } from './condition-input.ts';
 import { DiffusionModelNotFoundError, DiffusionModelStore, registerDiffusionModel } from './diffusion-registry.ts';
 import { GenerationPngError, parseParametersText, readParameters } from './generation-png.ts';
-import { GenerationNotFoundError, GenerationStore, generationFile } from './generation-store.ts';
+import { GENERATIONS_DIR, GenerationNotFoundError, GenerationStore, generationFile } from './generation-store.ts';
 import { DiffusionModelError } from './model-spec.ts';
 import { maskConditionOfImage } from './mask-png.ts';
 import { type SampleRequest, startSampling } from './start-sampling.ts';
@@ -21,7 +21,8 @@ type GenerationMethod =
   | 'generate.start'
   | 'generate.paramsFromPng'
   | 'generations.list'
-  | 'generations.get';
+  | 'generations.get'
+  | 'generations.remove';
 
 interface ParamsFromPngInput {
   path?: string;
@@ -47,6 +48,17 @@ export function generationHandlers(project: Project, runner: JobRunner) {
     return readParameters(bytes, path);
   }
 
+  /** The row goes first: PNGs left by a failed delete are never served (only recorded generations are). */
+  async function remove({ id }: { id: number }): Promise<Generation> {
+    const generation = generations.get(id);
+    if (generation.state === 'queued' || generation.state === 'running') {
+      throw new JobStateError(`Generation #${id} is ${generation.state}; cancel it before deleting it.`);
+    }
+    generations.delete(id);
+    await rm(join(project.root, GENERATIONS_DIR, String(id)), { recursive: true, force: true });
+    return generation;
+  }
+
   return {
     'diffusionModels.list': () => models.list(),
     'diffusionModels.import': ({ path, name, clusterRunId }: { path: string; name: string | null; clusterRunId: number | null }) =>
@@ -57,6 +69,7 @@ export function generationHandlers(project: Project, runner: JobRunner) {
     'generate.paramsFromPng': paramsFromPng,
     'generations.list': ({ limit }: { limit: number }) => generations.list(limit),
     'generations.get': ({ id }: { id: number }) => generations.get(id),
+    'generations.remove': remove,
   } satisfies Record<GenerationMethod, unknown>;
 }
 

@@ -56,6 +56,10 @@ export class GenerationStore {
     return (this.db.prepare(`${SELECT} ORDER BY g.id DESC LIMIT ?`).all(limit) as unknown as Row[]).map(toGeneration);
   }
 
+  delete(id: number): void {
+    this.db.prepare('DELETE FROM generations WHERE id = ?').run(id);
+  }
+
   setJob(id: number, jobId: number): void {
     this.db.prepare('UPDATE generations SET job_id = ? WHERE id = ?').run(jobId, id);
   }

@@ -65,6 +65,12 @@ export const useGenerateStore = defineStore('generate', () => {
     await loadHistory();
   }
 
+  async function removeGeneration(id: number) {
+    if (!(await attempt(() => client.call('generations.remove', { id })))) return;
+    if (current.value?.id === id) current.value = null;
+    await loadHistory();
+  }
+
   async function show(id: number) {
     current.value = await attempt(() => client.call('generations.get', { id }));
   }
@@ -91,5 +97,5 @@ export const useGenerateStore = defineStore('generate', () => {
 
   const exemplarsOf = (model: DiffusionModelInfo, cluster: number) => (model.clusterRunId === null ? [] : (exemplars.value.get(`${model.clusterRunId}/${cluster}`) ?? []));
 
-  return { models, history, current, currentJob, error, load, importModel, removeModel, start, show, parametersFromFile, loadExemplars, exemplarsOf };
+  return { models, history, current, currentJob, error, load, importModel, removeModel, removeGeneration, start, show, parametersFromFile, loadExemplars, exemplarsOf };
 });
