@@ -47,6 +47,19 @@ describe('train view', () => {
     expect(await panel.textContent()).toContain('.venv/bin/python');
   });
 
+  it('will not start when the batch does not divide between the training processes', async () => {
+    const form = page.getByRole('form', { name: 'New training run' });
+    const start = form.getByRole('button', { name: 'Start training' });
+    await form.getByLabel('Guidance level').selectOption('label');
+    await form.getByLabel('Batch size').fill('4');
+    await form.getByLabel('Processes').fill('3');
+    await expect.poll(() => form.textContent()).toContain('The batch (4) must divide evenly between the 3 processes.');
+    expect(await start.isDisabled()).toBe(true);
+    await form.getByLabel('Processes').fill('2');
+    await expect.poll(() => start.isDisabled()).toBe(false);
+    await form.getByLabel('Processes').fill('1');
+  });
+
   it('starts a run from the form and shows its loss curve, preview grids and log', { timeout: 120_000 }, async () => {
     const form = page.getByRole('form', { name: 'New training run' });
     await form.getByLabel('Guidance level').selectOption('label');
