@@ -42,13 +42,13 @@ export class JobRunner {
   /** Queues the jobs left queued or interrupted by an earlier process; returns them. */
   resumePending(): Job[] {
     const jobs = this.store.runnable();
-    for (const job of jobs) this.enqueue(job.id);
+    for (const job of jobs) this.enqueue(job);
     return jobs;
   }
 
   submit(kind: string, spec: unknown): Job {
     const job = this.store.create(kind, spec);
-    this.enqueue(job.id);
+    this.enqueue(job);
     return job;
   }
 
@@ -57,7 +57,7 @@ export class JobRunner {
     if (job.state === 'running' || job.state === 'queued') return job;
     if (job.state === 'done') throw new JobStateError(`Job #${jobId} is already done.`);
     const queued = this.store.setState(jobId, 'queued', { message: 'resumed' });
-    this.enqueue(jobId);
+    this.enqueue(queued);
     return queued;
   }
 
@@ -112,11 +112,10 @@ export class JobRunner {
     return queue;
   }
 
-  private enqueue(jobId: number): void {
-    const { kind } = this.store.get(jobId);
+  private enqueue({ id, kind }: Job): void {
     const queue = this.queueOf(kind);
-    if (this.stopped || queue.includes(jobId) || this.runningJob(jobId)) return;
-    queue.push(jobId);
+    if (this.stopped || queue.includes(id) || this.runningJob(id)) return;
+    queue.push(id);
     this.startNext(laneOf(kind));
   }
 
