@@ -11,8 +11,8 @@ const sessions = new Map<string, Promise<ort.InferenceSession>>();
  * k-means loop runs several short graphs per iteration; on a machine whose cores other processes
  * hold, a second ORT thread mostly waits for its turn (bench/labels, 2 cores at load ≈ 4: 0.34 s
  * with one thread against 2.05 s with two for the same run). Floored: even idle, a second thread does
- * not pay for these short graphs (bench/labels at load 0.3, 2 threads: 10k 0.57 s against 0.29 s with
- * one at load 1.3; 100k 2.21 s against 2.17 s), so one spare core is not enough to take it.
+ * not pay for these short graphs (bench/labels, idle: 10k 0.57 s with 2 threads against 0.32 s with
+ * one; 100k 2.21 s against 2.35 s), so one spare core is not enough to take it.
  */
 export function freeCores(cores = availableParallelism(), load = loadavg()[0] ?? 0): number {
   return Math.max(1, Math.min(cores, Math.floor(cores - load)));

@@ -77,7 +77,7 @@ export async function runTraining(context: JobContext): Promise<void> {
     if (!environment.ready) throw new PythonEnvironmentError(environment);
     const python = environment.python as string;
     const { processes } = run.parameters;
-    if (processes > 1 && environment.gpus.length > 0 && processes > environment.gpus.length) {
+    if (environment.gpus.length > 0 && processes > environment.gpus.length) {
       throw new TrainerFailure(
         `Run #${runId} trains with ${processes} processes, one per GPU, but this machine has ${environment.gpus.length} (${environment.gpus.join(', ')}). ` +
           `Start a new run with at most ${environment.gpus.length} processes.`,
