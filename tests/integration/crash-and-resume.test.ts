@@ -99,4 +99,29 @@ describe('crash safety', () => {
     expect(rows(project).size).toBe(IMAGES);
     project.close();
   });
+
+  it('survives a native crash of a job: only its process dies, the job fails with the reason and resumes', async () => {
+    const project = createProject(join(root, 'native-crash'));
+    addFolder(project.db, photos);
+    const runner = new JobRunner(project);
+    const job = runner.submit('scan', { folderIds: [] });
+    await waitUntil(() => (project.db.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n > 0);
+    const pid = runner.processOf(job.id) as number;
+    expect(pid).toBeGreaterThan(0);
+    expect(pid).not.toBe(process.pid); // the job runs in a process of its own
+    process.kill(pid, 'SIGSEGV'); // what a segfault in ONNX Runtime or a decoder does to its process
+    const crashed = await runner.waitFor(job.id);
+    expect(crashed.state).toBe('failed');
+    expect(crashed.error).toContain('crashed (SIGSEGV)');
+    const partial = rows(project).size;
+    expect(partial).toBeLessThan(IMAGES);
+
+    // The runner (and this process) go on: the job resumes from what it committed.
+    runner.resume(job.id);
+    const finished = await runner.waitFor(job.id);
+    expect(finished.state).toBe('done');
+    expect(finished.total).toBe(IMAGES - partial);
+    expect(rows(project).size).toBe(IMAGES);
+    project.close();
+  });
 });

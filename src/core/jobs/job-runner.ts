@@ -1,10 +1,12 @@
-// Runs a project's jobs, each in its own worker thread, and relays their events. Jobs run one after
+// Runs a project's jobs, each in its own child process, and relays their events. Jobs run one after
 // another within a lane: training (hours, in a Python child process) has a lane of its own, so a person
 // can cluster, sample or export while a model trains; every other kind shares the main lane.
-// A worker that crashes fails its job with the reason; the queue goes on.
+// A process, not a thread: a native crash in ONNX Runtime or a decoder ends the job's process, never
+// the app (DESIGN: inference must not take the window down). The job fails with the reason; the queue
+// goes on, and the job can be resumed from what it committed.
+import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { ApiEvent } from '../../shared/api.ts';
 import type { Job } from '../../shared/schemas.ts';
 import type { Project } from '../project/project.ts';
@@ -19,7 +21,7 @@ const LANES: Record<string, string> = { train: 'training' };
 export const laneOf = (kind: string): string => LANES[kind] ?? 'main';
 
 export interface JobRunnerOptions {
-  /** Path of the worker entry; bundled builds (Electron) pass their compiled file. */
+  /** Path of the job process entry; bundled builds (Electron) pass their compiled file. */
   workerFile?: string;
 }
 
@@ -30,7 +32,7 @@ export class JobRunner {
   private readonly workerFile: string;
   private readonly queues = new Map<string, number[]>();
   private readonly waiters = new Map<number, ((job: Job) => void)[]>();
-  private readonly running = new Map<string, { jobId: number; worker: Worker }>();
+  private readonly running = new Map<string, RunningJob>();
   private stopped = false;
 
   constructor(project: Project, options: JobRunnerOptions = {}) {
@@ -65,7 +67,7 @@ export class JobRunner {
     const job = this.store.get(jobId);
     const current = this.runningJob(jobId);
     if (current) {
-      current.worker.postMessage({ type: 'cancel' } satisfies WorkerRequest);
+      current.cancel();
       return job;
     }
     if (job.state === 'queued' || job.state === 'interrupted') {
@@ -89,19 +91,24 @@ export class JobRunner {
     });
   }
 
-  /** Cancels the running jobs and waits for their workers to stop. */
+  /** Cancels the running jobs and waits for their processes to stop. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.queues.clear();
     const finished = [...this.running.values()].map((current) => {
       const done = this.waitFor(current.jobId);
-      current.worker.postMessage({ type: 'cancel' } satisfies WorkerRequest);
+      current.cancel();
       return done;
     });
     await Promise.all(finished);
   }
 
-  private runningJob(jobId: number): { jobId: number; worker: Worker } | undefined {
+  /** The pid of the process running `jobId`, while it runs. */
+  processOf(jobId: number): number | undefined {
+    return this.runningJob(jobId)?.pid;
+  }
+
+  private runningJob(jobId: number): RunningJob | undefined {
     return [...this.running.values()].find((current) => current.jobId === jobId);
   }
 
@@ -123,26 +130,38 @@ export class JobRunner {
     if (this.running.has(lane) || this.stopped) return;
     const jobId = this.queues.get(lane)?.shift();
     if (jobId === undefined) return;
-    const worker = new Worker(this.workerFile, { workerData: { projectRoot: this.project.root, jobId } });
-    this.running.set(lane, { jobId, worker });
+    // 'advanced' serialization: events carry the same values a structured clone would. Under Electron
+    // the child is the Electron binary, told to behave as plain Node.
+    const env = process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env;
+    const child = fork(this.workerFile, [this.project.root, String(jobId)], { serialization: 'advanced', env });
+    const cancel = () => {
+      if (child.connected) child.send({ type: 'cancel' } satisfies WorkerRequest);
+    };
+    this.running.set(lane, { jobId, pid: child.pid, cancel });
     let finished: Job | null = null;
-    worker.on('message', (message: WorkerMessage) => {
+    child.on('message', (message: WorkerMessage) => {
       if (message.type === 'event') this.publish(message.event);
       else finished = message.job;
     });
-    worker.on('error', (error) => {
-      this.publish({ type: 'job', job: this.store.setState(jobId, 'failed', { error: `worker crashed: ${error.message}` }) });
+    // 'close', not 'exit': it comes after the IPC channel has delivered the last message.
+    child.on('close', (code, signal) => this.finish(lane, jobId, finished, exitReason(code, signal)));
+    // Errors of a running child (a failed send) end in 'close' too; one that never started only errors.
+    child.on('error', (error) => {
+      if (child.pid === undefined) this.finish(lane, jobId, null, `the job's process could not start: ${error.message}`);
     });
-    worker.on('exit', (code) => {
-      this.running.delete(lane);
-      let job = finished ?? this.store.get(jobId);
-      if (!finished && job.state === 'running') {
-        job = this.store.setState(jobId, 'failed', { error: `worker exited unexpectedly (code ${code})` });
-        this.publish({ type: 'job', job });
-      }
-      this.settle(job);
-      this.startNext(lane);
-    });
+  }
+
+  /** The job's process has ended: a job it left running failed, with the reason. */
+  private finish(lane: string, jobId: number, finished: Job | null, reason: string): void {
+    if (this.running.get(lane)?.jobId !== jobId) return;
+    this.running.delete(lane);
+    let job = finished ?? this.store.get(jobId);
+    if (!finished && (job.state === 'running' || job.state === 'queued')) {
+      job = this.store.setState(jobId, 'failed', { error: reason });
+      this.publish({ type: 'job', job });
+    }
+    this.settle(job);
+    this.startNext(lane);
   }
 
   private settle(job: Job): void {
@@ -154,6 +173,17 @@ export class JobRunner {
   private publish(event: ApiEvent): void {
     this.events.emit('event', event);
   }
+}
+
+interface RunningJob {
+  jobId: number;
+  pid: number | undefined;
+  cancel: () => void;
+}
+
+function exitReason(code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal) return `the job's process crashed (${signal}); resume the job to continue from what it saved`;
+  return `the job's process exited unexpectedly (code ${code}); resume the job to continue from what it saved`;
 }
 
 export class JobStateError extends Error {

@@ -1,4 +1,4 @@
-// Entry of the worker thread that runs a job off the calling thread (the UI, server or CLI thread).
+// Entry of the child process that runs one job away from the app's process (the UI, server or CLI).
 import { silenceSqliteWarning } from '../store/quiet-sqlite-warning.ts';
 
 silenceSqliteWarning();

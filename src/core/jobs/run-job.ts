@@ -1,4 +1,4 @@
-// Runs one job to its end in the current thread: claim, heartbeat, handler, final state.
+// Runs one job to its end in the current process: claim, heartbeat, handler, final state.
 import type { ApiEvent } from '../../shared/api.ts';
 import type { Job } from '../../shared/schemas.ts';
 import type { Project } from '../project/project.ts';
@@ -13,7 +13,11 @@ export interface RunningJob {
   cancel(): void;
 }
 
-export function runJob(project: Project, jobId: number, emit: (event: ApiEvent) => void): RunningJob {
+/**
+ * `ownerPid` is the process whose death orphans the job: the app that runs the JobRunner. When it dies
+ * the job is interrupted, even if the job's own process lingers a moment before it notices.
+ */
+export function runJob(project: Project, jobId: number, ownerPid: number, emit: (event: ApiEvent) => void): RunningJob {
   const store = new JobStore(project.db);
   const { kind } = store.spec(jobId);
   const handler = JOB_HANDLERS[kind];
@@ -24,7 +28,7 @@ export function runJob(project: Project, jobId: number, emit: (event: ApiEvent) 
   };
   const done = (async () => {
     if (!handler) return finish(store.setState(jobId, 'failed', { error: `unknown job kind "${kind}"` }));
-    store.claim(jobId, process.pid);
+    store.claim(jobId, ownerPid);
     context.flush();
     const heartbeat = setInterval(() => context.flush(), HEARTBEAT_MS);
     try {

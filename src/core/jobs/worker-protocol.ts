@@ -1,4 +1,4 @@
-// Messages between a JobRunner and its job worker thread.
+// Messages between a JobRunner and the process running its job.
 import type { ApiEvent } from '../../shared/api.ts';
 import type { Job } from '../../shared/schemas.ts';
 
