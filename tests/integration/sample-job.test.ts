@@ -178,7 +178,9 @@ describe('the sample job', () => {
       expect(await call<Generation>('generations.get', { id: generation.id })).toMatchObject({ state: 'cancelled', images: 0 });
 
       runner.resume(job.id);
-      expect((await runner.waitFor(job.id)).state).toBe('done');
+      const finished = await runner.waitFor(job.id);
+      expect(finished.state).toBe('done');
+      expect(finished.message).toMatch(/1 image\(s\) on cpu in /); // the probed provider (CPU on this machine)
       const resumed = await call<Generation>('generations.get', { id: generation.id });
       expect(resumed).toMatchObject({ state: 'done', images: 1 });
       const straight = await generateAndWait(request as never);

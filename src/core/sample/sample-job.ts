@@ -8,6 +8,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { JobContext } from '../jobs/job-context.ts';
+import { chooseExecutionProvider } from '../models/execution-provider.ts';
 import type { Project } from '../project/project.ts';
 import { conditionInputs } from './condition-input.ts';
 import { loadDiffusionModel } from './diffusion-model.ts';
@@ -47,7 +48,9 @@ export async function runSampling(context: JobContext): Promise<void> {
   const firstChunk = Math.floor(generation.images / CHUNK);
   generations.update(generationId, { state: 'running', error: null });
   context.progress({ phase: 'loading the model', total: null });
-  const model = await loadDiffusionModel(models.dir(info.id));
+  // The provider the features job would use (CUDA, DirectML or CoreML where they work, else CPU).
+  const { provider } = await chooseExecutionProvider();
+  const model = await loadDiffusionModel(models.dir(info.id), { provider });
   const steps = samplingSchedule(model, parameters.steps, spacing).timesteps.length; // model calls per chunk
   context.progress({ done: firstChunk * steps, total: chunks * steps });
   let previews: Promise<void> = Promise.resolve(); // preview writes in order, all settled before the job ends
@@ -58,8 +61,9 @@ export async function runSampling(context: JobContext): Promise<void> {
     for (let chunk = firstChunk; chunk < chunks; chunk++) {
       const start = chunk * CHUNK;
       const size = Math.min(CHUNK, count - start);
-      context.progress({ phase: chunks > 1 ? `sampling images ${start + 1}–${start + size} of ${count}` : `sampling ${count} image(s)` });
-      const images = await generate(model, {
+      const images = chunks > 1 ? `images ${start + 1}–${start + size} of ${count}` : `${count} image(s)`;
+      context.progress({ phase: `sampling ${images} (${provider})` });
+      const samples = await generate(model, {
         count: size,
         steps: parameters.steps,
         w,
@@ -83,12 +87,12 @@ export async function runSampling(context: JobContext): Promise<void> {
         },
       });
       await previews;
-      const pngs = await samplesToPngs(images, { batch: size, ...shape });
+      const pngs = await samplesToPngs(samples, { batch: size, ...shape });
       pngs.forEach((png, i) => writeAtomically(project, generationFile(generationId, start + i), embedParameters(png, { ...parameters, index: start + i })));
       generations.update(generationId, { images: start + size });
     }
     generations.update(generationId, { state: 'done' });
-    context.progress({ phase: 'finished', done: chunks * steps, message: `generation #${generationId}: ${count} image(s) in ${join(project.root, dirname(generationFile(generationId, 0)))}` });
+    context.progress({ phase: 'finished', done: chunks * steps, message: `generation #${generationId}: ${count} image(s) on ${provider} in ${join(project.root, dirname(generationFile(generationId, 0)))}` });
   } catch (error) {
     if (error instanceof SampleCancelledError) {
       generations.update(generationId, { state: 'cancelled' });
