@@ -37,6 +37,14 @@ describe('crash safety', () => {
   const photos = join(root, 'photos');
   beforeAll(() => writeJpegs(photos, IMAGES), 120_000);
 
+  /** A project over the photos with its scan job submitted to an in-process runner. */
+  function startScan(name: string) {
+    const project = createProject(join(root, name));
+    addFolder(project.db, photos);
+    const runner = new JobRunner(project);
+    return { project, runner, job: runner.submit('scan', { folderIds: [] }) };
+  }
+
   it('keeps committed rows and drops the transaction a SIGKILL interrupted', async () => {
     const dir = join(root, 'store-kill');
     createProject(dir).close();
@@ -84,11 +92,8 @@ describe('crash safety', () => {
   });
 
   it('cancels a running scan and resumes it to the end', async () => {
-    const project = createProject(join(root, 'cancel'));
-    addFolder(project.db, photos);
-    const runner = new JobRunner(project);
-    const job = runner.submit('scan', { folderIds: [] });
-    await waitUntil(() => (project.db.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n > 0);
+    const { project, runner, job } = startScan('cancel');
+    await waitUntil(() => rows(project).size > 0);
     runner.cancel(job.id);
     const cancelled = await runner.waitFor(job.id);
     expect(cancelled.state).toBe('cancelled');
@@ -100,27 +105,39 @@ describe('crash safety', () => {
     project.close();
   });
 
-  it('survives a native crash of a job: only its process dies, the job fails with the reason and resumes', async () => {
-    const project = createProject(join(root, 'native-crash'));
-    addFolder(project.db, photos);
-    const runner = new JobRunner(project);
-    const job = runner.submit('scan', { folderIds: [] });
-    await waitUntil(() => (project.db.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n > 0);
+  it('survives a native crash of a job: only its process dies, and the job restarts by itself from what it saved', async () => {
+    const { project, runner, job } = startScan('native-crash');
+    const restarts: string[] = [];
+    runner.events.on('event', (event) => {
+      if (event.type === 'job' && event.job.state === 'queued' && event.job.message) restarts.push(event.job.message);
+    });
+    await waitUntil(() => rows(project).size > 0);
     const pid = runner.processOf(job.id) as number;
     expect(pid).toBeGreaterThan(0);
     expect(pid).not.toBe(process.pid); // the job runs in a process of its own
     process.kill(pid, 'SIGSEGV'); // what a segfault in ONNX Runtime or a decoder does to its process
+
+    const finished = await runner.waitFor(job.id);
+    expect(restarts).toEqual(['restarted after its process crashed (SIGSEGV); it goes on from what it saved']);
+    expect(finished.state).toBe('done');
+    expect(finished.total).toBeLessThan(IMAGES); // the restart scanned only what was not committed
+    expect(rows(project).size).toBe(IMAGES);
+    project.close();
+  });
+
+  it('fails a job whose process crashes again after its restart, with the reason; a person can resume it', async () => {
+    const { project, runner, job } = startScan('native-crash-twice');
+    await waitUntil(() => runner.processOf(job.id) !== undefined);
+    const first = runner.processOf(job.id) as number;
+    process.kill(first, 'SIGSEGV');
+    await waitUntil(() => (runner.processOf(job.id) ?? first) !== first);
+    process.kill(runner.processOf(job.id) as number, 'SIGSEGV');
     const crashed = await runner.waitFor(job.id);
     expect(crashed.state).toBe('failed');
-    expect(crashed.error).toContain('crashed (SIGSEGV)');
-    const partial = rows(project).size;
-    expect(partial).toBeLessThan(IMAGES);
+    expect(crashed.error).toContain("the job's process crashed (SIGSEGV)");
 
-    // The runner (and this process) go on: the job resumes from what it committed.
     runner.resume(job.id);
-    const finished = await runner.waitFor(job.id);
-    expect(finished.state).toBe('done');
-    expect(finished.total).toBe(IMAGES - partial);
+    expect((await runner.waitFor(job.id)).state).toBe('done');
     expect(rows(project).size).toBe(IMAGES);
     project.close();
   });

@@ -2,8 +2,8 @@
 // another within a lane: training (hours, in a Python child process) has a lane of its own, so a person
 // can cluster, sample or export while a model trains; every other kind shares the main lane.
 // A process, not a thread: a native crash in ONNX Runtime or a decoder ends the job's process, never
-// the app (DESIGN: inference must not take the window down). The job fails with the reason; the queue
-// goes on, and the job can be resumed from what it committed.
+// the app (DESIGN: inference must not take the window down). A crashed job restarts by itself, once,
+// from what it committed; a second crash fails it with the reason (it can still be resumed by hand).
 import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,9 @@ import type { WorkerMessage, WorkerRequest } from './worker-protocol.ts';
 
 // A variable, not a literal: bundlers must not rewrite this into an asset URL.
 const WORKER_SOURCE = './job-worker.ts';
+
+/** Restarts of a job whose process crashed (a signal), before it is failed. */
+const RESTARTS_AFTER_CRASH = 1;
 
 /** Job kinds with a lane of their own; the rest run in 'main'. */
 const LANES: Record<string, string> = { train: 'training' };
@@ -33,6 +36,7 @@ export class JobRunner {
   private readonly queues = new Map<string, number[]>();
   private readonly waiters = new Map<number, ((job: Job) => void)[]>();
   private readonly running = new Map<string, RunningJob>();
+  private readonly crashes = new Map<number, number>();
   private stopped = false;
 
   constructor(project: Project, options: JobRunnerOptions = {}) {
@@ -58,6 +62,7 @@ export class JobRunner {
     const job = this.store.get(jobId);
     if (job.state === 'running' || job.state === 'queued') return job;
     if (job.state === 'done') throw new JobStateError(`Job #${jobId} is already done.`);
+    this.crashes.delete(jobId); // resumed by a person: it may restart after a crash again
     const queued = this.store.setState(jobId, 'queued', { message: 'resumed' });
     this.enqueue(queued);
     return queued;
@@ -144,17 +149,33 @@ export class JobRunner {
       else finished = message.job;
     });
     // 'close', not 'exit': it comes after the IPC channel has delivered the last message.
-    child.on('close', (code, signal) => this.finish(lane, jobId, finished, exitReason(code, signal)));
+    child.on('close', (code, signal) => {
+      if (!finished && signal && this.restartAfterCrash(lane, jobId, signal)) return;
+      this.finish(lane, jobId, finished, exitReason(code, signal));
+    });
     // Errors of a running child (a failed send) end in 'close' too; one that never started only errors.
     child.on('error', (error) => {
       if (child.pid === undefined) this.finish(lane, jobId, null, `the job's process could not start: ${error.message}`);
     });
   }
 
+  /** Queues a job whose process died of `signal` again, unless it has used its restarts; true if it did. */
+  private restartAfterCrash(lane: string, jobId: number, signal: NodeJS.Signals): boolean {
+    const crashes = (this.crashes.get(jobId) ?? 0) + 1;
+    this.crashes.set(jobId, crashes);
+    if (crashes > RESTARTS_AFTER_CRASH || this.stopped || this.running.get(lane)?.jobId !== jobId) return false;
+    this.running.delete(lane);
+    const job = this.store.setState(jobId, 'queued', { message: `restarted after its process crashed (${signal}); it goes on from what it saved` });
+    this.publish({ type: 'job', job });
+    this.enqueue(job);
+    return true;
+  }
+
   /** The job's process has ended: a job it left running failed, with the reason. */
   private finish(lane: string, jobId: number, finished: Job | null, reason: string): void {
     if (this.running.get(lane)?.jobId !== jobId) return;
     this.running.delete(lane);
+    this.crashes.delete(jobId);
     let job = finished ?? this.store.get(jobId);
     if (!finished && (job.state === 'running' || job.state === 'queued')) {
       job = this.store.setState(jobId, 'failed', { error: reason });
