@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runFeatures } from '../../src/core/features/extract-job.ts';
+import { DIED_ON_IMAGE, runFeatures } from '../../src/core/features/extract-job.ts';
 import { featureFilePath } from '../../src/core/features/feature-files.ts';
 import { FeatureIndex } from '../../src/core/features/feature-index.ts';
 import { normalizationTable, preprocessInto } from '../../src/core/features/preprocess.ts';
@@ -149,5 +149,81 @@ describe('feature extraction', () => {
     expect(patches.shape).toEqual([196, 64]);
     expect(patches.found.filter(Boolean)).toHaveLength(IMAGES - 1);
     resumed.close();
+  });
+
+  describe('after its process died mid-batch (images left in flight)', () => {
+    /** A fresh project over the photos, with `count` of its images left marked in flight as a dead process would. */
+    async function leftInFlight(name: string, count: number) {
+      const p = createProject(join(root, name));
+      await scanFolders(p, [photos]);
+      const tiny = await importModel(p, { file: TINY_VIT });
+      const ids = imageIds(p).filter((image) => !image.path.endsWith('img-05.png')).map((image) => image.id);
+      const index = new FeatureIndex(p.db, tiny.id);
+      index.markInFlight(ids.slice(4, 4 + count));
+      return { p, tiny, ids, index, suspects: ids.slice(4, 4 + count) };
+    }
+
+    /** Runs the job in this thread; returns the `done` of each progress report. */
+    async function run(p: Project, modelId: string): Promise<number[]> {
+      const steps: number[] = [];
+      const context = cancellingContext(p, { modelId, batchSize: 4 }, Infinity);
+      const progress = context.progress;
+      context.progress = (update) => {
+        if (update.done !== undefined && update.phase === undefined) steps.push(update.done);
+        progress(update);
+      };
+      await runFeatures(context);
+      return steps;
+    }
+
+    it('takes several suspects one at a time, then goes on in batches; all get features', async () => {
+      const { p, tiny, ids, index, suspects } = await leftInFlight('suspects', 3);
+      const steps = await run(p, tiny.id);
+      // Three images alone (done 1, 2, 3), then the other 10 in batches of 4 (img-05 is broken in this scan).
+      expect(steps).toEqual([1, 2, 3, 7, 11, 13]);
+      expect(index.inFlight()).toEqual([]);
+      expect(readFeatures(p, tiny.id, ids).found.every(Boolean)).toBe(true);
+      expect(index.failures()).toEqual([]);
+      expect(suspects).toHaveLength(3);
+      p.close();
+    });
+
+    it('records the one image a process died on alone as failed, finishes the rest, and tries it again next time', async () => {
+      const { p, tiny, ids, index, suspects } = await leftInFlight('culprit', 1);
+      await run(p, tiny.id);
+      const culprit = suspects[0] as number;
+      expect(index.failures().find((failure) => failure.imageId === culprit)?.error).toBe(DIED_ON_IMAGE);
+      expect(index.inFlight()).toEqual([]);
+      const found = readFeatures(p, tiny.id, ids).found;
+      expect(ids.filter((_, i) => !found[i])).toEqual([culprit]);
+
+      // It was a kill, not a bad file: the next run gives it its features.
+      await run(p, tiny.id);
+      expect(readFeatures(p, tiny.id, ids).found.every(Boolean)).toBe(true);
+      expect(index.failures().some((failure) => failure.imageId === culprit)).toBe(false);
+      p.close();
+    });
+
+    it('a features job whose process crashes mid-run restarts by itself and ends with every image', async () => {
+      const { p, tiny, ids, index } = await leftInFlight('crash', 0);
+      const runner = new JobRunner(p);
+      // Batches of 5, 5 and 3: whenever the crash lands, more than one image is in flight.
+      const job = runner.submit('features', { modelId: tiny.id, batchSize: 5 });
+      let killed = false;
+      runner.events.on('event', (event) => {
+        if (killed || event.type !== 'job' || event.job.id !== job.id || event.job.done < 5 || event.job.state !== 'running') return;
+        const pid = runner.processOf(job.id);
+        if (pid === undefined) return;
+        killed = true;
+        process.kill(pid, 'SIGSEGV');
+      });
+      const finished = await runner.waitFor(job.id);
+      expect(killed).toBe(true);
+      expect(finished.state).toBe('done');
+      expect(index.inFlight()).toEqual([]);
+      expect(readFeatures(p, tiny.id, ids).found.every(Boolean)).toBe(true);
+      expect(index.failures()).toEqual([]); // the batches in flight at the crash were taken again, alone, and passed
+      p.close();
+    });
   });
 });

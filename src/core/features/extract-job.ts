@@ -41,20 +41,52 @@ export async function runFeatures(context: JobContext): Promise<void> {
   const { width, height } = model.preprocessing;
   context.progress({ phase: `extracting (${provider})`, message: `model ${model.id} on ${provider}` });
 
+  // Images the last run's process died on (a native crash in a decoder or ONNX Runtime, or a kill). One
+  // alone is the culprit: it is recorded as failed. Several go through one at a time, each alone in
+  // flight, so that a crash among them leaves exactly one behind for the next run (the runner restarts a
+  // crashed job by itself).
+  const suspects = index.inFlight();
+  const skipped = new Set<number>(); // handled in this run already: the id cursor passes over them
+  const suspectsLeft = suspects.length > 1 ? [...suspects] : [];
+  let failed = 0;
+  if (suspects.length === 1) {
+    const culprit = suspects[0] as number;
+    index.commit(kinds, new Map(), [], [{ imageId: culprit, error: DIED_ON_IMAGE }]);
+    skipped.add(culprit);
+    context.itemFailed();
+    failed++;
+    done++;
+  }
+
   let lastId = 0;
-  const decodeNext = (): Promise<DecodedBatch> | null => {
-    const images = index.pendingAfter(lastId, kinds, spec.batchSize);
-    if (images.length === 0) return null;
-    lastId = (images[images.length - 1] as PendingImage).id;
-    return decoder.decode(images);
+  const take = (): Omit<InFlight, 'decoded'> | null => {
+    while (suspectsLeft.length > 0) {
+      const id = suspectsLeft.shift() as number;
+      skipped.add(id);
+      const [image] = index.pendingAfter(id - 1, kinds, 1);
+      if (image?.id === id) return { images: [image], alone: true }; // unless it is gone or done since
+    }
+    for (;;) {
+      const page = index.pendingAfter(lastId, kinds, spec.batchSize);
+      if (page.length === 0) return null;
+      lastId = (page[page.length - 1] as PendingImage).id;
+      const images = page.filter((image) => !skipped.has(image.id));
+      if (images.length > 0) return { images, alone: false };
+    }
+  };
+  const decodeNext = (): InFlight | null => {
+    const taken = take();
+    if (!taken) return null;
+    index.markInFlight(taken.images.map((image) => image.id));
+    return { ...taken, decoded: decoder.decode(taken.images) };
   };
 
-  let failed = 0;
   let next = decodeNext();
   try {
     while (next && !context.isCancelled()) {
-      const batch = await next;
-      next = decodeNext(); // overlaps with the inference below
+      const { alone, decoded } = next;
+      const batch = await decoded;
+      next = alone ? null : decodeNext(); // overlaps with the inference below, unless this one must be alone
       const failures = [...batch.failed];
       const outputs = await infer(session, batch, kinds, width, height).catch((error: unknown) => {
         // Failed twice, once on a fresh session: the batch's images are recorded as failed, the job goes on.
@@ -70,9 +102,14 @@ export async function runFeatures(context: JobContext): Promise<void> {
       failed += failures.length;
       done += batch.images.length;
       context.progress({ done });
+      if (alone) next = decodeNext();
     }
   } finally {
-    await next?.catch(() => undefined);
+    // A batch decoded for nothing (cancel, or a failure above) was never inferred: not a suspect.
+    if (next) {
+      await next.decoded.catch(() => undefined);
+      index.settle(next.images.map((image) => image.id));
+    }
     writers.forEach((writer) => writer.close());
     await session.release().catch(() => undefined);
   }
@@ -95,6 +132,17 @@ async function infer(
   const outputs = await session.run({ [INPUT_NAME]: pixels }, kinds);
   return Object.fromEntries(kinds.map((kind) => [kind, outputs[kind]?.data as Float32Array]));
 }
+
+/** A batch on its way: marked in flight when its decoding starts. */
+interface InFlight {
+  images: PendingImage[];
+  /** One suspect image, with nothing else decoded or inferred beside it. */
+  alone: boolean;
+  decoded: Promise<DecodedBatch>;
+}
+
+export const DIED_ON_IMAGE =
+  "the job's process died while this image alone was being decoded or inferred (a crash in the image decoder or ONNX Runtime); skipped";
 
 function size(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);

@@ -75,12 +75,32 @@ export class FeatureIndex {
     return rows.map((row) => ({ id: row.id, path: join(row.root, row.rel_path), sha256: row.sha256 }));
   }
 
+  /** Notes that these images are being decoded and inferred; `commit` (or `settle`) clears them. */
+  markInFlight(imageIds: readonly number[]): void {
+    const mark = this.db.prepare('INSERT OR IGNORE INTO feature_inflight (model_id, image_id) VALUES (?, ?)');
+    transaction(this.db, () => imageIds.forEach((id) => mark.run(this.modelId, id)));
+  }
+
+  /** Images a process marked in flight and never committed: it died while they were in it. */
+  inFlight(): number[] {
+    const rows = this.db.prepare('SELECT image_id FROM feature_inflight WHERE model_id = ? ORDER BY image_id').all(this.modelId) as { image_id: number }[];
+    return rows.map((row) => row.image_id);
+  }
+
+  /** Clears in-flight marks without recording anything (a decoded batch that a cancel left unused). */
+  settle(imageIds: readonly number[]): void {
+    const clear = this.db.prepare('DELETE FROM feature_inflight WHERE model_id = ? AND image_id = ?');
+    transaction(this.db, () => imageIds.forEach((id) => clear.run(this.modelId, id)));
+  }
+
   /**
    * Records one batch in one transaction: `done` images got rows firstRow.. (same order) in every
-   * kind's file, `failed` ones get their reason.
+   * kind's file, `failed` ones get their reason; both leave the in-flight set.
    */
   commit(kinds: FeatureKind[], firstRows: Map<FeatureKind, number>, done: PendingImage[], failed: FeatureFailure[]): void {
     transaction(this.db, () => {
+      const settle = this.db.prepare('DELETE FROM feature_inflight WHERE model_id = ? AND image_id = ?');
+      for (const id of [...done.map((image) => image.id), ...failed.map((failure) => failure.imageId)]) settle.run(this.modelId, id);
       const index = this.db.prepare(
         'INSERT OR REPLACE INTO image_features (model_id, kind, image_id, row, sha256) VALUES (?, ?, ?, ?, ?)',
       );

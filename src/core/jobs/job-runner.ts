@@ -2,8 +2,8 @@
 // another within a lane: training (hours, in a Python child process) has a lane of its own, so a person
 // can cluster, sample or export while a model trains; every other kind shares the main lane.
 // A process, not a thread: a native crash in ONNX Runtime or a decoder ends the job's process, never
-// the app (DESIGN: inference must not take the window down). A crashed job restarts by itself, once,
-// from what it committed; a second crash fails it with the reason (it can still be resumed by hand).
+// the app (DESIGN: inference must not take the window down). A crashed job restarts by itself, up to
+// twice, from what it committed; a third crash fails it with the reason (it can still be resumed by hand).
 import { fork } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +16,12 @@ import type { WorkerMessage, WorkerRequest } from './worker-protocol.ts';
 // A variable, not a literal: bundlers must not rewrite this into an asset URL.
 const WORKER_SOURCE = './job-worker.ts';
 
-/** Restarts of a job whose process crashed (a signal), before it is failed. */
-const RESTARTS_AFTER_CRASH = 1;
+/**
+ * Restarts of a job whose process crashed (a signal), before it is failed. Two, so that the features
+ * job can find a file that crashes it every time: the first restart takes the suspects one at a time,
+ * the second records the one it died on (extract-job.ts).
+ */
+const RESTARTS_AFTER_CRASH = 2;
 
 /** Job kinds with a lane of their own; the rest run in 'main'. */
 const LANES: Record<string, string> = { train: 'training' };

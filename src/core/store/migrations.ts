@@ -315,6 +315,15 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX evaluations_by_run ON evaluations (run_id, id);
   `,
+  // Images a features job has started to decode or infer and not yet committed. Rows left behind tell the
+  // next run that its process died on them (src/core/features/extract-job.ts isolates the culprit).
+  `
+  CREATE TABLE feature_inflight (
+    model_id TEXT NOT NULL REFERENCES models(id) ON DELETE CASCADE,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    PRIMARY KEY (model_id, image_id)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
