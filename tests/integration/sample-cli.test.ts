@@ -58,7 +58,7 @@ describe('selfguide sample', () => {
     const progressed = new Promise<void>((resolve) => {
       child.stderr!.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
-        if (/sampling 8 image\(s\) \d+\/999 .*\/s · ETA/.test(stderr)) resolve();
+        if (/sampling 8 image\(s\) \(cpu\) \d+\/999 .*\/s · ETA/.test(stderr)) resolve();
       });
     });
     await progressed;
