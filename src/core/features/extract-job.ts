@@ -10,7 +10,8 @@ import { INPUT_NAME, openSession } from '../models/onnx-session.ts';
 import { ModelRegistry } from '../models/registry.ts';
 import { BatchDecoder, type DecodedBatch } from './batch-decoder.ts';
 import { FeatureFileWriter, featureFilePath } from './feature-files.ts';
-import { FeatureIndex, type PendingImage } from './feature-index.ts';
+import { BatchQueue, type TakenImages } from './batch-queue.ts';
+import { FeatureIndex } from './feature-index.ts';
 import { RecoveringSession } from './recovering-session.ts';
 
 export const FeaturesSpec = z.object({
@@ -41,44 +42,20 @@ export async function runFeatures(context: JobContext): Promise<void> {
   const { width, height } = model.preprocessing;
   context.progress({ phase: `extracting (${provider})`, message: `model ${model.id} on ${provider}` });
 
-  // Images the last run's process died on (a native crash in a decoder or ONNX Runtime, or a kill). One
-  // alone is the culprit: it is recorded as failed. Several go through one at a time, each alone in
-  // flight, so that a crash among them leaves exactly one behind for the next run (the runner restarts a
-  // crashed job by itself).
-  const suspects = index.inFlight();
-  const skipped = new Set<number>(); // handled in this run already: the id cursor passes over them
-  const suspectsLeft = suspects.length > 1 ? [...suspects] : [];
+  // What a dead process left in flight (a native crash in a decoder or ONNX Runtime, or a kill): a
+  // single image is the culprit and is recorded; several are taken one at a time (batch-queue.ts), so a
+  // crash among them leaves one behind for the next run (the runner restarts a crashed job by itself).
+  const queue = new BatchQueue(index, kinds, spec.batchSize);
   let failed = 0;
-  if (suspects.length === 1) {
-    const culprit = suspects[0] as number;
-    index.commit(kinds, new Map(), [], [{ imageId: culprit, error: DIED_ON_IMAGE }]);
-    skipped.add(culprit);
+  if (queue.culprit !== null) {
+    index.commit(kinds, new Map(), [], [{ imageId: queue.culprit, error: DIED_ON_IMAGE }]);
     context.itemFailed();
     failed++;
     done++;
   }
-
-  let lastId = 0;
-  const take = (): Omit<InFlight, 'decoded'> | null => {
-    while (suspectsLeft.length > 0) {
-      const id = suspectsLeft.shift() as number;
-      skipped.add(id);
-      const [image] = index.pendingAfter(id - 1, kinds, 1);
-      if (image?.id === id) return { images: [image], alone: true }; // unless it is gone or done since
-    }
-    for (;;) {
-      const page = index.pendingAfter(lastId, kinds, spec.batchSize);
-      if (page.length === 0) return null;
-      lastId = (page[page.length - 1] as PendingImage).id;
-      const images = page.filter((image) => !skipped.has(image.id));
-      if (images.length > 0) return { images, alone: false };
-    }
-  };
   const decodeNext = (): InFlight | null => {
-    const taken = take();
-    if (!taken) return null;
-    index.markInFlight(taken.images.map((image) => image.id));
-    return { ...taken, decoded: decoder.decode(taken.images) };
+    const taken = queue.take();
+    return taken && { ...taken, decoded: decoder.decode(taken.images) };
   };
 
   let next = decodeNext();
@@ -133,11 +110,8 @@ async function infer(
   return Object.fromEntries(kinds.map((kind) => [kind, outputs[kind]?.data as Float32Array]));
 }
 
-/** A batch on its way: marked in flight when its decoding starts. */
-interface InFlight {
-  images: PendingImage[];
-  /** One suspect image, with nothing else decoded or inferred beside it. */
-  alone: boolean;
+/** A batch on its way: marked in flight when it was taken, decoding. */
+interface InFlight extends TakenImages {
   decoded: Promise<DecodedBatch>;
 }
 
