@@ -1,4 +1,4 @@
-// Benchmark of feature extraction (issue 3): the real features job (worker thread, decode + Pillow-
+// Benchmark of feature extraction (issue 3): the real features job (its own process, decode + Pillow-
 // exact resize + normalize overlapped with inference, float16 rows + SQLite index) on N JPEGs with a
 // ViT-S/16-shaped model (random weights), against ONNX Runtime alone on pre-decoded tensors of the
 // same model and batch size, and the achieved GFLOP/s against a large ORT MatMul — all in one run.
