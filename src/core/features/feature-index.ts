@@ -89,8 +89,12 @@ export class FeatureIndex {
 
   /** Clears in-flight marks without recording anything (a decoded batch that a cancel left unused). */
   settle(imageIds: readonly number[]): void {
+    transaction(this.db, () => this.unmark(imageIds));
+  }
+
+  private unmark(imageIds: readonly number[]): void {
     const clear = this.db.prepare('DELETE FROM feature_inflight WHERE model_id = ? AND image_id = ?');
-    transaction(this.db, () => imageIds.forEach((id) => clear.run(this.modelId, id)));
+    for (const id of imageIds) clear.run(this.modelId, id);
   }
 
   /**
@@ -99,8 +103,7 @@ export class FeatureIndex {
    */
   commit(kinds: FeatureKind[], firstRows: Map<FeatureKind, number>, done: PendingImage[], failed: FeatureFailure[]): void {
     transaction(this.db, () => {
-      const settle = this.db.prepare('DELETE FROM feature_inflight WHERE model_id = ? AND image_id = ?');
-      for (const id of [...done.map((image) => image.id), ...failed.map((failure) => failure.imageId)]) settle.run(this.modelId, id);
+      this.unmark([...done.map((image) => image.id), ...failed.map((failure) => failure.imageId)]);
       const index = this.db.prepare(
         'INSERT OR REPLACE INTO image_features (model_id, kind, image_id, row, sha256) VALUES (?, ?, ?, ?, ?)',
       );
