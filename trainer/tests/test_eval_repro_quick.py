@@ -1,11 +1,14 @@
 """`python -m selfguide_trainer repro fmnist --quick` runs the whole reproduction end to end (CI's check of the
 pipeline): self-labels, eight real trainings, samples, every metric, the table, the figure; the commands it
-reports rebuild the configurations that ran, and a second run resumes instead of redoing the work."""
+reports rebuild the configurations that ran, a second run resumes instead of redoing the work, and a row's kept
+samples are scored again elsewhere without its checkpoints (how a long reproduction is finished a few rows at a
+time)."""
 
 import argparse
 import json
 import math
 import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +18,7 @@ from PIL import Image
 from selfguide_trainer.diffusion.commands.train import add_arguments as train_arguments
 from selfguide_trainer.diffusion.commands.train import resolve_config
 from selfguide_trainer.diffusion.config import TrainConfig
+from selfguide_trainer.eval.repro.pipeline import logged_training_seconds
 from selfguide_trainer.vit.onnx_export import sha256_file
 
 ROWS = ["fmnist/real", "fmnist/none", "fmnist/label", "fmnist/self-k10", "fmnist/self-k50",
@@ -86,3 +90,34 @@ def test_quick_reproduction_end_to_end(tmp_path):
     rerun = json.loads((out / "results.json").read_text())
     assert [r["row"] for r in rerun["rows"]] == ["fmnist/real", "fmnist/none"]
     assert rerun["rows"][1]["metrics"] == by_name["fmnist/none"]["metrics"]
+
+    # a row's kept samples, with the classifier and self-labels they were scored with, in another folder and no
+    # checkpoint: the same numbers and training time, and nothing trained
+    moved = tmp_path / "moved"
+    for part in ("classifier", "selflabels"):
+        shutil.copytree(out / part, moved / part)
+    row_dir = Path("runs") / "fmnist_self-k10"
+    (moved / row_dir).mkdir(parents=True)
+    shutil.copy(out / row_dir / "samples.npz", moved / row_dir / "samples.npz")
+    kept = repro(moved, "--only", "fmnist/self-k10")
+    assert kept.returncode == 0, kept.stderr[-3000:]
+    assert "kept samples reused" in kept.stderr and not (moved / row_dir / "checkpoints").exists()
+    scored = json.loads((moved / "results.json").read_text())["rows"][1]
+    original = by_name["fmnist/self-k10"]
+    assert scored["metrics"] == original["metrics"] and scored["seconds"]["train"] == original["seconds"]["train"] > 0
+    # other sampling settings do not match what was kept: the model is trained again, then sampled
+    other = repro(moved, "--only", "fmnist/self-k10", "--sample-steps", "3")
+    assert other.returncode == 0, other.stderr[-3000:]
+    assert "kept samples reused" not in other.stderr and (moved / row_dir / "checkpoints").is_dir()
+
+
+def test_training_time_is_summed_over_the_logged_windows_of_every_session(tmp_path):
+    events = tmp_path / "events.jsonl"
+    lines = [{"event": "start"}, {"event": "step", "step": 50, "images_per_s": 100.0},
+             {"event": "step", "step": 100, "images_per_s": 50.0},
+             # killed before the checkpoint of step 100: resumed from step 50, steps 51–100 trained again
+             {"event": "resumed", "step": 50}, {"event": "step", "step": 100, "images_per_s": 25.0},
+             {"event": "step", "step": 120, "images_per_s": 100.0}]
+    events.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    # batch 10: 500/100 + 500/50 + 500/25 + 200/100 seconds
+    assert logged_training_seconds(events, batch=10, log_every=50) == 5 + 10 + 20 + 2

@@ -24,7 +24,7 @@ from ..metrics import condition_consistency
 from ..metrics.inception import InceptionFeatures
 from ..pixels import pad_uint8
 from ..selflabels import SelfLabels, encode_native, fit_self_labels, recompute_self_labels
-from .sampling import load_or_generate
+from .sampling import Samples, generate_and_save, load_samples, sampling_key
 from .scoring import Scorer
 from .settings import ReproSettings, Row
 
@@ -41,25 +41,39 @@ def resolve_device(name: str) -> torch.device:
 
 def train_model(settings: ReproSettings, row: Row) -> float:
     """Run `python -m selfguide_trainer train` in this process (the report's command is what ran); --resume when
-    the run folder already has checkpoints. Returns the seconds it took."""
+    the run folder already has checkpoints. Returns the seconds of training it took, over every session."""
     from ...__main__ import main as cli
 
     run = settings.run_dir(row)
     resume = latest_checkpoint(run / "checkpoints") is not None
     handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
-    started = time.perf_counter()
     try:  # the trainer installs its own stop handlers; give ours back afterwards
         code = cli(["train", *settings.train_args(row), *(["--resume"] if resume else [])])
     finally:
         for s, handler in handlers.items():
             signal.signal(s, handler)
-    seconds = time.perf_counter() - started
     final = latest_checkpoint(run / "checkpoints")
     step = int(final.stem.split("_")[1]) if final else 0
     if code != 0 or step < settings.steps:
         failed = f" (train exited with code {code})" if code else ""
         raise ReproError(f"training {row.name} stopped at step {step} of {settings.steps}{failed}; "
                          f"run the same repro command again to resume it (log: {run / 'events.jsonl'})")
+    return logged_training_seconds(run / "events.jsonl", settings.batch, settings.log_every)
+
+
+def logged_training_seconds(events: Path, batch: int, log_every: int) -> float:
+    """Training time from the trainer's step events (each gives the images/s of the steps since the one before),
+    summed over every session that trained the run: resumed runs count whole; checkpoint writes do not count."""
+    seconds, previous = 0.0, 0
+    for line in events.read_text().splitlines():
+        event = json.loads(line)
+        if event.get("event") != "step":
+            continue
+        steps = event["step"] - previous
+        if not 0 < steps <= log_every:  # the first event after a resume
+            steps = (event["step"] - 1) % log_every + 1
+        seconds += steps * batch / event["images_per_s"]
+        previous = event["step"]
     return seconds
 
 
@@ -140,12 +154,7 @@ class Repro:
     def run_row(self, row: Row, scorer: Scorer) -> dict:
         s = self.s
         labels = self.self_labels(row) if row.guidance == "self" else None
-        log.info("== %s: training (%d steps × batch %d)", row.name, s.steps, s.batch)
-        train_seconds = train_model(s, row)
-        trained = TrainedModel(latest_checkpoint(s.run_dir(row) / "checkpoints"))
-        log.info("== %s: sampling %d images (DDIM %d steps, w = %g)", row.name, s.samples, s.sample_steps, s.w)
-        samples = load_or_generate(s.run_dir(row) / "samples.npz", trained, s.samples, s.sample_steps, s.w, s.seed,
-                                   s.sample_batch, self.device, time.perf_counter)
+        samples = self.row_samples(row)
         started = time.perf_counter()
         metrics, predicted = scorer.score(samples.images)
         consistency = None
@@ -157,12 +166,29 @@ class Repro:
         return {
             "row": row.name, "dataset": row.dataset, "guidance": row.guidance, "k": row.k,
             "train_images": len(self.training_set(row).index), "train_command": s.train_command(row),
-            "checkpoint": str(trained.path), "step": trained.step, "samples": len(samples.images),
+            "checkpoint": samples.checkpoint, "step": s.steps, "samples": len(samples.images),
             "predicted_class_counts": np.bincount(predicted, minlength=10).tolist(), "metrics": metrics,
-            "seconds": {"train": round(train_seconds, 1), "sample": round(samples.seconds, 1),
+            "seconds": {"train": round(samples.train_seconds, 1), "sample": round(samples.seconds, 1),
                         "evaluate": round(time.perf_counter() - started, 1)},
             "grid": samples.images[:16],
         }
+
+    def row_samples(self, row: Row) -> Samples:
+        """The row's samples: kept ones made by the same recipe and sampling settings (no checkpoint needed: they
+        may come from another machine), else train (or resume) the model and sample it."""
+        s = self.s
+        path = s.run_dir(row) / "samples.npz"
+        key = sampling_key(s.model_args(row), s.steps, s.samples, s.sample_steps, s.w, s.seed)
+        kept = load_samples(path, key)
+        if kept is not None:
+            log.info("== %s: kept samples reused (%s)", row.name, path)
+            return kept
+        log.info("== %s: training (%d steps × batch %d)", row.name, s.steps, s.batch)
+        train_seconds = train_model(s, row)
+        trained = TrainedModel(latest_checkpoint(s.run_dir(row) / "checkpoints"))
+        log.info("== %s: sampling %d images (DDIM %d steps, w = %g)", row.name, s.samples, s.sample_steps, s.w)
+        return generate_and_save(path, key, trained, train_seconds, s.samples, s.sample_steps, s.w, s.seed,
+                                 s.sample_batch, self.device, time.perf_counter)
 
     def real_row(self, dataset: str, scorer: Scorer) -> dict:
         """Real training images of a data set, as many as there are samples, scored like samples: the floor a

@@ -1,5 +1,9 @@
 """Samples of one trained model, cached next to its run: DDIM (η = 0) from seeded noise, conditions drawn from
-the model's own training set (the empirical distribution of its labels, SPEC §6), the imagen guidance form."""
+the model's own training set (the empirical distribution of its labels, SPEC §6), the imagen guidance form.
+
+The cache file names the training recipe and sampling settings it came from, and records the training time and
+checkpoint, so a row can be scored again from its samples alone: on another machine, or after its checkpoints
+were deleted (a long reproduction is done a few rows per session)."""
 
 from __future__ import annotations
 
@@ -21,10 +25,14 @@ class Samples:
     images: np.ndarray  # uint8 [N, R, R]
     requested: np.ndarray | None  # condition index each sample was generated with (None: unconditional)
     seconds: float
+    train_seconds: float  # of the training run that made the checkpoint
+    checkpoint: str  # the checkpoint file they were sampled from, as it was named then
 
 
-def sampling_key(trained: TrainedModel, count: int, steps: int, w: float, seed: int) -> dict:
-    return {"checkpoint_step": trained.step, "count": count, "steps": steps, "w": w, "guidance": "imagen", "seed": seed}
+def sampling_key(model_args: list[str], checkpoint_step: int, count: int, steps: int, w: float, seed: int) -> dict:
+    """`model_args`: the train command's arguments that define the model (not where or how fast it ran)."""
+    return {"train": model_args, "checkpoint_step": checkpoint_step, "count": count, "steps": steps, "w": w,
+            "guidance": "imagen", "seed": seed}
 
 
 def draw_conditions(trained: TrainedModel, count: int, seed: int) -> torch.Tensor | None:
@@ -47,20 +55,25 @@ def generate(trained: TrainedModel, count: int, steps: int, w: float, seed: int,
     return np.concatenate(images), requested
 
 
-def load_or_generate(path: Path, trained: TrainedModel, count: int, steps: int, w: float, seed: int, batch: int,
-                     device: torch.device, clock) -> Samples:
-    """Reuse `path` (npz) when it was made by the same checkpoint step and sampling settings."""
-    key = sampling_key(trained, count, steps, w, seed)
-    if path.is_file():
-        with np.load(path) as f:
-            if json.loads(str(f["key"])) == key:
-                requested = f["requested"] if f["requested"].size else None
-                return Samples(f["images"], requested, float(f["seconds"]))
+def load_samples(path: Path, key: dict) -> Samples | None:
+    """The samples in `path` (npz) when they were made with exactly `key`; None otherwise."""
+    if not path.is_file():
+        return None
+    with np.load(path) as f:
+        if "key" not in f or json.loads(str(f["key"])) != key:
+            return None
+        requested = f["requested"] if f["requested"].size else None
+        return Samples(f["images"], requested, float(f["seconds"]), float(f["train_seconds"]), str(f["checkpoint"]))
+
+
+def generate_and_save(path: Path, key: dict, trained: TrainedModel, train_seconds: float, count: int, steps: int,
+                      w: float, seed: int, batch: int, device: torch.device, clock) -> Samples:
     started = clock()
     images, requested = generate(trained, count, steps, w, seed, batch, device)
-    seconds = clock() - started
+    samples = Samples(images, requested, clock() - started, train_seconds, str(trained.path))
     tmp = path.with_name(f".{path.stem}.tmp.npz")
-    np.savez(tmp, images=images, requested=requested if requested is not None else np.zeros(0, np.int64),
-             key=json.dumps(key), seconds=seconds)
+    np.savez_compressed(tmp, images=images, requested=requested if requested is not None else np.zeros(0, np.int64),
+                        key=json.dumps(key), seconds=samples.seconds, train_seconds=train_seconds,
+                        checkpoint=samples.checkpoint)
     tmp.replace(path)
-    return Samples(images, requested, seconds)
+    return samples

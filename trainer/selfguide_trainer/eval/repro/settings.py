@@ -12,6 +12,7 @@ from ..classifier import ClassifierSettings
 from ..selflabels import DEFAULT_ENCODER
 
 DATASETS = ("fmnist", "fmnist-lt")
+MACHINE_FLAGS = {"--out", "--device", "--threads", "--workers"}  # train flags that do not change the model
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,15 @@ class ReproSettings:
         if row.guidance == "self":
             args += ["--fmnist-clusters", str(self.clusters_file(row))]
         return args + ["--out", str(self.run_dir(row))]
+
+    def model_args(self, row: Row) -> list[str]:
+        """The train arguments that define a row's model: without where it was written or how fast it ran."""
+        args, kept = self.train_args(row), []
+        for i, word in enumerate(args):
+            if word in MACHINE_FLAGS or (i > 0 and args[i - 1] in MACHINE_FLAGS):
+                continue
+            kept.append(Path(word).name if i > 0 and args[i - 1] == "--fmnist-clusters" else word)
+        return kept
 
     def train_command(self, row: Row) -> str:
         return shlex.join(["python", "-m", "selfguide_trainer", "train", *self.train_args(row)])
