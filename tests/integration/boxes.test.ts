@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createService, type Service } from '../../src/core/api/service.ts';
 import { normalizationTable, preprocessInto } from '../../src/core/features/preprocess.ts';
 import { JobRunner } from '../../src/core/jobs/job-runner.ts';
+import { DIED_ON_IMAGE } from '../../src/core/jobs/died-on-image.ts';
+import { BoxInFlight } from '../../src/core/labels/box-inflight.ts';
 import { runBoxes } from '../../src/core/labels/box-job.ts';
 import { BoxStore } from '../../src/core/labels/box-store.ts';
 import { importModel } from '../../src/core/models/import-model.ts';
@@ -19,6 +21,7 @@ import { inlineContext } from '../support/inline-context.ts';
 import { TINY_VIT } from '../support/models.ts';
 import { type PlantedImage, writePlanted } from '../support/planted-objects.ts';
 import { scanFolders } from '../support/scan.ts';
+import { crashJobOnceAt } from '../support/crash-job.ts';
 import { tempDir } from '../support/temp.ts';
 
 // The random-weight ViT fixture (patch 16, input 224) separates a flat background from a bright square
@@ -197,6 +200,37 @@ describe('LOST boxes job', () => {
     expect(store.get(fresh.id)).toMatchObject({ state: 'done', boxes: IMAGES.length, failed: 1 });
     // Without a clustering run, boxes carry no cluster.
     expect(store.all(fresh.id).every((item) => item.computed === null || item.computed.cluster === null)).toBe(true);
+  }, 60_000);
+
+  it('tries the image a dead process left in flight once more, and records it as failed when the process died on that retry too', async () => {
+    const store = new BoxStore(project.db);
+    const fresh = () => store.create({ modelId: model.id, clusterRunId: null, maxSide: MAX_SIDE, minSide: 224 }).id;
+    const suspect = imageId.get('b.png') as number;
+    // A kill while b.png was in flight says nothing about b.png: it gets its box.
+    const killedOnce = fresh();
+    new BoxInFlight(project.db, killedOnce).mark(suspect, false);
+    await runBoxes(inlineContext(project, { runId: killedOnce }));
+    expect(store.all(killedOnce).find((item) => item.imageId === suspect)?.computed?.box).toBeTruthy();
+    expect(new BoxInFlight(project.db, killedOnce).left()).toBeNull();
+    // Died again on its retry: the culprit is recorded with the reason, every other image is boxed.
+    const killedTwice = fresh();
+    new BoxInFlight(project.db, killedTwice).mark(suspect, true);
+    const context = inlineContext(project, { runId: killedTwice });
+    await runBoxes(context);
+    expect(store.all(killedTwice).find((item) => item.imageId === suspect)?.error).toBe(DIED_ON_IMAGE);
+    expect(context.failedItems).toBe(2); // the culprit and the damaged file
+    expect(store.get(killedTwice)).toMatchObject({ state: 'done', boxes: IMAGES.length - 1, failed: 2 });
+  }, 60_000);
+
+  it('a boxes job whose process crashes mid-run restarts by itself and boxes every image', async () => {
+    const fresh = new BoxStore(project.db).create({ modelId: model.id, clusterRunId: null, maxSide: MAX_SIDE, minSide: 224 });
+    const crashing = runner.submit('boxes', { runId: fresh.id });
+    const crash = crashJobOnceAt(runner, crashing.id, 2);
+    const finished = await runner.waitFor(crashing.id);
+    expect(crash.crashed()).toBe(true);
+    expect(finished.state).toBe('done');
+    expect(new BoxStore(project.db).get(fresh.id)).toMatchObject({ state: 'done', boxes: IMAGES.length, failed: 1 });
+    expect(new BoxInFlight(project.db, fresh.id).left()).toBeNull();
   }, 60_000);
 
   it("follows a person's cluster merges and splits: merged boxes move along, a split-off cluster can be given", async () => {

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DIED_ON_IMAGE, runFeatures } from '../../src/core/features/extract-job.ts';
+import { runFeatures } from '../../src/core/features/extract-job.ts';
+import { DIED_ON_IMAGE } from '../../src/core/jobs/died-on-image.ts';
 import { featureFilePath } from '../../src/core/features/feature-files.ts';
 import { FeatureIndex } from '../../src/core/features/feature-index.ts';
 import { normalizationTable, preprocessInto } from '../../src/core/features/preprocess.ts';
@@ -17,6 +18,7 @@ import type { ModelInfo } from '../../src/shared/models.ts';
 import { pixels } from '../support/images.ts';
 import { TINY_VIT } from '../support/models.ts';
 import { scanFolders } from '../support/scan.ts';
+import { crashJobOnceAt } from '../support/crash-job.ts';
 import { tempDir } from '../support/temp.ts';
 
 const IMAGES = 14;
@@ -209,16 +211,9 @@ describe('feature extraction', () => {
       const runner = new JobRunner(p);
       // Batches of 5, 5 and 3: whenever the crash lands, more than one image is in flight.
       const job = runner.submit('features', { modelId: tiny.id, batchSize: 5 });
-      let killed = false;
-      runner.events.on('event', (event) => {
-        if (killed || event.type !== 'job' || event.job.id !== job.id || event.job.done < 5 || event.job.state !== 'running') return;
-        const pid = runner.processOf(job.id);
-        if (pid === undefined) return;
-        killed = true;
-        process.kill(pid, 'SIGSEGV');
-      });
+      const crash = crashJobOnceAt(runner, job.id, 5);
       const finished = await runner.waitFor(job.id);
-      expect(killed).toBe(true);
+      expect(crash.crashed()).toBe(true);
       expect(finished.state).toBe('done');
       expect(index.inFlight()).toEqual([]);
       expect(readFeatures(p, tiny.id, ids).found.every(Boolean)).toBe(true);

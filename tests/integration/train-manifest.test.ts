@@ -129,7 +129,8 @@ describe('training manifest export', () => {
     okIds.forEach((id, i) => boxes.saveBox(run.id, id, { box: [1, 2, 10 + i, 12], seed: 0, score: 0.5, cluster: i % 2, distance: 0.1 }));
     boxes.setState(run.id, 'done');
     // Four images whose files exist (the scan numbers files in no fixed order, so the gone one can be anywhere).
-    const [kept, edited, rejected, untouched] = okIds.map((id, index) => ({ id, index })).filter(({ id }) => id !== goneId);
+    type Checked = { id: number; index: number };
+    const [kept, edited, rejected, untouched] = okIds.map((id, index) => ({ id, index })).filter(({ id }) => id !== goneId) as [Checked, Checked, Checked, Checked];
     boxes.decide(run.id, edited.id, { box: [0, 0, 5, 5], cluster: 0 });
     boxes.decide(run.id, rejected.id, { status: 'rejected' });
     const resolved = resolveSource(project, { level: 'box' });
@@ -139,7 +140,7 @@ describe('training manifest export', () => {
     expect(header).toMatchObject({ cond: 'box', num_clusters: 2 });
     expect(rows).toHaveLength(IMAGES - 1);
     const byId = new Map(rows.map((row) => [row.image_id, row]));
-    const asSaved = ({ id, index }: { id: number; index: number }) => expect(byId.get(id)).toMatchObject({ box: [1, 2, 10 + index, 12], cluster: index % 2 });
+    const asSaved = ({ id, index }: Checked) => expect(byId.get(id)).toMatchObject({ box: [1, 2, 10 + index, 12], cluster: index % 2 });
     asSaved(kept);
     asSaved(untouched);
     expect(byId.get(edited.id)).toMatchObject({ box: [0, 0, 5, 5], cluster: 0 });

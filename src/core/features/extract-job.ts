@@ -4,6 +4,7 @@
 import { ort } from '../models/runtime.ts';
 import { type FeatureKind, FeatureKind as FeatureKindSchema } from '../../shared/models.ts';
 import { z } from 'zod';
+import { DIED_ON_IMAGE } from '../jobs/died-on-image.ts';
 import type { JobContext } from '../jobs/job-context.ts';
 import { chooseExecutionProvider } from '../models/execution-provider.ts';
 import { INPUT_NAME, openSession } from '../models/onnx-session.ts';
@@ -115,8 +116,6 @@ interface InFlight extends TakenImages {
   decoded: Promise<DecodedBatch>;
 }
 
-export const DIED_ON_IMAGE =
-  "the job's process died while this image alone was being decoded or inferred (a crash in the image decoder or ONNX Runtime); skipped";
 
 function size(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);

@@ -12,12 +12,14 @@ import { decodeRgb, normalizationTable, writeNormalizedPlanes } from '../feature
 import { RecoveringSession, InferenceError } from '../features/recovering-session.ts';
 import { resizeBilinearRgb } from '../features/resize-bilinear.ts';
 import { DecodeError } from '../ingest/decode.ts';
+import { DIED_ON_IMAGE } from '../jobs/died-on-image.ts';
 import type { JobContext } from '../jobs/job-context.ts';
 import { chooseExecutionProvider } from '../models/execution-provider.ts';
 import { INPUT_NAME, openSession } from '../models/onnx-session.ts';
 import { ModelRegistry } from '../models/registry.ts';
 import { ort } from '../models/runtime.ts';
 import type { Project } from '../project/project.ts';
+import { BoxInFlight } from './box-inflight.ts';
 import { BoxStore } from './box-store.ts';
 import { ClusterStore } from './cluster-store.ts';
 import { nearestCentroids } from './distance-step.ts';
@@ -119,6 +121,10 @@ export async function runBoxes(context: JobContext): Promise<void> {
     const session = await RecoveringSession.create(() => openSession(registry.filePath(model.id), provider));
     const encoder = new BoxEncoder(session, model, run, centroids);
     const maxPixels = project.settings.get('maxPixels');
+    // The image a dead process left in flight is the first pending one (id order): tried once more, and
+    // recorded as failed if the process died on that retry too.
+    const inFlight = new BoxInFlight(project.db, runId);
+    const left = inFlight.left();
     context.progress({ phase: `LOST boxes (${provider}, longer side ${run.minSide}–${run.maxSide} px)` });
     try {
       for (let lastId = 0; !context.isCancelled(); ) {
@@ -127,6 +133,15 @@ export async function runBoxes(context: JobContext): Promise<void> {
         for (const image of images) {
           if (context.isCancelled()) break;
           lastId = image.id;
+          const retry = left?.imageId === image.id;
+          if (retry && left.retried) {
+            store.saveFailure(runId, image.id, DIED_ON_IMAGE);
+            context.itemFailed();
+            failed++;
+            context.progress({ done: ++done });
+            continue;
+          }
+          inFlight.mark(image.id, retry);
           try {
             const { data, width, height } = await decodeRgb(await readFile(image.path), maxPixels);
             store.saveBox(runId, image.id, await encoder.box(data, width, height));
@@ -141,6 +156,7 @@ export async function runBoxes(context: JobContext): Promise<void> {
         }
       }
     } finally {
+      inFlight.clear(); // only a dead process leaves its mark behind
       await session.release().catch(() => undefined);
     }
     if (context.isCancelled()) {

@@ -324,6 +324,15 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (model_id, image_id)
   );
   `,
+  // The image a boxes job's process is working on (one at a time). A mark left by a dead process is tried
+  // once more as a retry; a death on the retry records the image as failed (src/core/labels/box-inflight.ts).
+  `
+  CREATE TABLE box_inflight (
+    run_id INTEGER PRIMARY KEY REFERENCES box_runs(id) ON DELETE CASCADE,
+    image_id INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    retry INTEGER NOT NULL CHECK (retry IN (0, 1))
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
