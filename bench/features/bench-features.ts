@@ -2,7 +2,8 @@
 // exact resize + normalize overlapped with inference, float16 rows + SQLite index) on N JPEGs with a
 // ViT-S/16-shaped model (random weights), against ONNX Runtime alone on pre-decoded tensors of the
 // same model and batch size, and the achieved GFLOP/s against a large ORT MatMul — all in one run.
-// Usage: npm run bench:features [-- --images 2000 --batch 16]
+// Usage: npm run bench:features [-- --images 2000 --batch 16 --decode exact|fast|both]
+// (--decode both: one job with each decoding, the second computing every image again; ORT alone around each)
 // Needs bench/.data/jpeg-640x480-5000 (npm run bench:ingest makes it) and the trainer's venv (.venv).
 import { execFileSync } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -21,7 +22,11 @@ import { createProject } from '../../src/core/project/project.ts';
 import { silenceSqliteWarning } from '../../src/core/store/quiet-sqlite-warning.ts';
 
 silenceSqliteWarning();
-const { values } = parseArgs({ options: { images: { type: 'string', default: '2000' }, batch: { type: 'string', default: '16' } } });
+const { values } = parseArgs({
+  options: { images: { type: 'string', default: '2000' }, batch: { type: 'string', default: '16' }, decode: { type: 'string', default: 'exact' } },
+});
+const DECODES = ({ exact: ['exact'], fast: ['fast'], both: ['exact', 'fast'] } as const)[values.decode as 'exact' | 'fast' | 'both'];
+if (!DECODES) throw new Error('--decode must be exact, fast or both');
 const COUNT = Number(values.images);
 const BATCH = Number(values.batch);
 const DATA = new URL('../.data/', import.meta.url).pathname;
@@ -113,20 +118,23 @@ const model = await importModel(project, { file: MODEL, id: 'vit-s16-random' });
 const { provider } = await chooseExecutionProvider();
 const files = readdirSync(folder).sort().map((name) => join(folder, name));
 
-// The machines are shared: ORT alone is measured before and after the job and averaged, so a change
+// The machines are shared: ORT alone is measured before and after each job and averaged, so a change
 // in the other load during the run moves both sides of the ratio alike.
 process.stderr.write('ONNX Runtime alone on pre-decoded tensors (before) …\n');
-const aloneBefore = await ortAlone(provider, files, model.preprocessing);
-process.stderr.write(`features job: ${COUNT} images, batch ${BATCH}, ${provider} …\n`);
+let aloneBefore = await ortAlone(provider, files, model.preprocessing);
 const loadBefore = loadavg()[0] as number;
-const started = performance.now();
-const job = await runner.waitFor(runner.submit('features', { modelId: model.id, batchSize: BATCH }).id);
-const jobSeconds = (performance.now() - started) / 1000;
-if (job.state !== 'done' || job.done !== COUNT || job.failedItems !== 0) throw new Error(`features job ${job.state}: ${job.error ?? job.message}`);
-const endToEnd = COUNT / jobSeconds;
-process.stderr.write('ONNX Runtime alone on pre-decoded tensors (after) …\n');
-const aloneAfter = await ortAlone(provider, files, model.preprocessing);
-const alone = (aloneBefore + aloneAfter) / 2;
+const measured: { decode: string; endToEnd: number; alone: number; before: number; after: number }[] = [];
+for (const decode of DECODES) {
+  process.stderr.write(`features job: ${COUNT} images, batch ${BATCH}, ${provider}, ${decode} decode …\n`);
+  const started = performance.now();
+  const job = await runner.waitFor(runner.submit('features', { modelId: model.id, batchSize: BATCH, decode }).id);
+  const jobSeconds = (performance.now() - started) / 1000;
+  if (job.state !== 'done' || job.done !== COUNT || job.failedItems !== 0) throw new Error(`features job ${job.state}: ${job.error ?? job.message}`);
+  process.stderr.write('ONNX Runtime alone on pre-decoded tensors (after) …\n');
+  const aloneAfter = await ortAlone(provider, files, model.preprocessing);
+  measured.push({ decode, endToEnd: COUNT / jobSeconds, alone: (aloneBefore + aloneAfter) / 2, before: aloneBefore, after: aloneAfter });
+  aloneBefore = aloneAfter;
+}
 process.stderr.write(`MatMul ${MATMUL_N}³ ceiling …\n`);
 const ceiling = await matmulCeiling(provider);
 const sidecar = JSON.parse(readFileSync(MODEL.replace(/\.onnx$/, '.json'), 'utf8'));
@@ -137,8 +145,10 @@ const rows = [
   `| images | ${COUNT} × 640×480 JPEG | model | vit_s16 random (D 384, 12 blocks, ${gflopPerImage.toFixed(2)} GFLOP/img) |`,
   '|---|---|---|---|',
   `| cores | ${availableParallelism()} × ${cpus()[0]?.model.trim()}, load avg ${loadBefore.toFixed(1)} → ${(loadavg()[0] as number).toFixed(1)} | provider, batch | ${provider}, ${BATCH} |`,
-  `| features job end to end | ${endToEnd.toFixed(1)} img/s | ORT alone, pre-decoded (before, after) | ${alone.toFixed(1)} img/s (${aloneBefore.toFixed(1)}, ${aloneAfter.toFixed(1)}) |`,
-  `| ratio job / ORT alone | **${(endToEnd / alone).toFixed(2)}** (goal ≥ 0.9) | job GFLOP/s | ${(endToEnd * gflopPerImage).toFixed(1)} |`,
-  `| ORT MatMul ${MATMUL_N}³ | ${ceiling.toFixed(0)} GFLOP/s | job / MatMul ceiling | **${((endToEnd * gflopPerImage) / ceiling).toFixed(2)}** (ORT alone: ${((alone * gflopPerImage) / ceiling).toFixed(2)}) |`,
+  `| ORT MatMul ${MATMUL_N}³ | ${ceiling.toFixed(0)} GFLOP/s | | |`,
+  ...measured.flatMap(({ decode, endToEnd, alone, before, after }) => [
+    `| ${decode} decode: features job end to end | ${endToEnd.toFixed(1)} img/s | ORT alone, pre-decoded (before, after) | ${alone.toFixed(1)} img/s (${before.toFixed(1)}, ${after.toFixed(1)}) |`,
+    `| ${decode} decode: ratio job / ORT alone | **${(endToEnd / alone).toFixed(2)}** (goal ≥ 0.9) | job GFLOP/s, / MatMul ceiling | ${(endToEnd * gflopPerImage).toFixed(1)}, **${((endToEnd * gflopPerImage) / ceiling).toFixed(2)}** (ORT alone: ${((alone * gflopPerImage) / ceiling).toFixed(2)}) |`,
+  ]),
 ];
 process.stdout.write(`${rows.join('\n')}\n`);

@@ -60,6 +60,8 @@ export const api = {
       batchSize: z.number().int().min(1).max(1024).default(16),
       withPatches: z.boolean().default(false),
       withKeys: z.boolean().default(false),
+      /** 'fast': JPEG shrink-on-load, many times faster on large photos, not the reference pixels. */
+      decode: z.enum(['exact', 'fast']).default('exact'),
     }),
     output: Job,
   },

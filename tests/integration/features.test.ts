@@ -19,6 +19,7 @@ import { pixels } from '../support/images.ts';
 import { TINY_VIT } from '../support/models.ts';
 import { scanFolders } from '../support/scan.ts';
 import { crashJobOnceAt } from '../support/crash-job.ts';
+import { photo } from '../support/photo.ts';
 import { tempDir } from '../support/temp.ts';
 
 const IMAGES = 14;
@@ -151,6 +152,39 @@ describe('feature extraction', () => {
     expect(patches.shape).toEqual([196, 64]);
     expect(patches.found.filter(Boolean)).toHaveLength(IMAGES - 1);
     resumed.close();
+  });
+
+  it('with the fast decode, computes every image again and gives features close to the exact ones', async () => {
+    const big = join(root, 'big-photos');
+    mkdirSync(big);
+    for (let i = 0; i < 3; i++) writeFileSync(join(big, `photo-${i}.jpg`), await photo(1600 + 400 * i, 1200, i === 2 ? 6 : undefined));
+    const p = createProject(join(root, 'fast'));
+    await scanFolders(p, [big]);
+    const tiny = await importModel(p, { file: TINY_VIT });
+    const ids = imageIds(p).map((image) => image.id);
+    const run = (decode: 'exact' | 'fast') => runFeatures(cancellingContext(p, { modelId: tiny.id, decode }, Infinity));
+    await run('exact');
+    const exact = readFeatures(p, tiny.id, ids);
+    await run('fast');
+    const fast = readFeatures(p, tiny.id, ids);
+    expect(new FeatureIndex(p.db, tiny.id, 'fast').countPending(['cls'])).toBe(0);
+    expect(new FeatureIndex(p.db, tiny.id, 'exact').countPending(['cls'])).toBe(3);
+    const dim = exact.shape[0] as number;
+    for (let i = 0; i < ids.length; i++) {
+      const a = exact.data.subarray(i * dim, (i + 1) * dim);
+      const b = fast.data.subarray(i * dim, (i + 1) * dim);
+      let dot = 0;
+      let na = 0;
+      let nb = 0;
+      for (let j = 0; j < dim; j++) {
+        dot += (a[j] as number) * (b[j] as number);
+        na += (a[j] as number) ** 2;
+        nb += (b[j] as number) ** 2;
+      }
+      expect(dot / Math.sqrt(na * nb), `image ${i}`).toBeGreaterThan(0.99);
+      expect([...a]).not.toEqual([...b]);
+    }
+    p.close();
   });
 
   describe('after its process died mid-batch (images left in flight)', () => {

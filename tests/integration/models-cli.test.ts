@@ -44,6 +44,9 @@ describe('selfguide models / features', () => {
     expect(bad.json.error.message).toMatch(/not a loadable ONNX model/);
     expect(selfguide(['models', '--project', project]).code).toBe(2);
     expect(selfguide(['features', '--batch', '0', '--project', project]).code).toBe(2);
+    const decode = selfguideJson<{ error: { message: string } }>(['features', '--decode', 'quick', '--project', project]);
+    expect(decode.code).toBe(2);
+    expect(decode.json.error.message).toMatch(/--decode must be exact or fast/);
     expect(selfguideJson<{ offline: boolean }>(['models', 'offline', 'on', '--project', project]).json.offline).toBe(true);
     const refused = selfguideJson<{ job: Job }>(['models', 'download', 'anything', '--project', project]);
     expect(refused.code).toBe(1);
@@ -59,6 +62,22 @@ describe('selfguide models / features', () => {
     const again = selfguideJson<{ job: Job }>(['features', '--project', project]);
     expect(again.json.job).toMatchObject({ state: 'done', done: 6, total: 6 });
     expect(again.json.job.message).toContain('6 of 6 images have features');
+  });
+
+  it('--decode fast computes every image again with the fast decoding', () => {
+    const decodings = () => {
+      const opened = openProject(project);
+      try {
+        return opened.db.prepare("SELECT decode, count(*) AS n FROM image_features WHERE kind = 'cls' GROUP BY decode").all();
+      } finally {
+        opened.close();
+      }
+    };
+    expect(decodings()).toEqual([{ decode: 'exact', n: 6 }]);
+    const fast = selfguideJson<{ job: Job }>(['features', '--project', project, '--decode', 'fast']);
+    expect(fast.json.job).toMatchObject({ state: 'done', done: 6, total: 6, failedItems: 0 });
+    expect(fast.json.job.message).toContain('on cpu, fast decode: 6 of 6 images have features');
+    expect(decodings()).toEqual([{ decode: 'fast', n: 6 }]);
   });
 
   it('serves the same through the API contract', async () => {

@@ -1,16 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { normalizationTable, preprocessInto } from '../../src/core/features/preprocess.ts';
+import { type DecodeMode, normalizationTable, preprocessInto } from '../../src/core/features/preprocess.ts';
 import { DEFAULT_PREPROCESSING } from '../../src/core/models/sidecar.ts';
 import type { Preprocessing } from '../../src/shared/models.ts';
+import { photo } from '../support/photo.ts';
 
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
 
-async function tensorOf(png: Buffer, pre: Preprocessing): Promise<Float32Array> {
+async function tensorOf(png: Buffer, pre: Preprocessing, decode: DecodeMode = 'exact'): Promise<Float32Array> {
   const out = new Float32Array(3 * pre.width * pre.height);
-  await preprocessInto(png, pre, normalizationTable(pre), 1e9, out, 0);
+  await preprocessInto(png, pre, normalizationTable(pre), 1e9, out, 0, decode);
   return out;
+}
+
+/** Mean and largest difference of two tensors, in 8-bit levels of the red channel's scale. */
+function levelsApart(a: Float32Array, b: Float32Array): { mean: number; max: number } {
+  let sum = 0;
+  let max = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = (Math.abs((a[i] as number) - (b[i] as number)) * (STD[0] as number)) * 255;
+    sum += d;
+    max = Math.max(max, d);
+  }
+  return { mean: sum / a.length, max };
 }
 
 describe('feature preprocessing (SPEC §1)', () => {
@@ -58,5 +71,31 @@ describe('feature preprocessing (SPEC §1)', () => {
 
   it('refuses a file that is not an image, with the reason', async () => {
     await expect(tensorOf(Buffer.from('not a picture'), DEFAULT_PREPROCESSING)).rejects.toThrow(/not an image/);
+  });
+});
+
+describe('fast decode (opt-in: JPEG shrink-on-load, libvips linear resize)', () => {
+  it('stays within a few levels of the exact pipeline on a large photo', async () => {
+    const jpeg = await photo(2400, 1800);
+    const apart = levelsApart(await tensorOf(jpeg, DEFAULT_PREPROCESSING, 'fast'), await tensorOf(jpeg, DEFAULT_PREPROCESSING));
+    // measured: 0.14 levels on average, 5 at most (along the disc's edge)
+    expect(apart.mean).toBeLessThan(0.5);
+    expect(apart.max).toBeLessThan(16);
+    expect(apart.mean).toBeGreaterThan(0); // and it is a different pipeline, not the exact one
+  });
+
+  it('applies the EXIF orientation before resizing, as the exact pipeline does', async () => {
+    const turned = await photo(1200, 600, 6); // stored landscape, shown portrait
+    const apart = levelsApart(await tensorOf(turned, DEFAULT_PREPROCESSING, 'fast'), await tensorOf(turned, DEFAULT_PREPROCESSING));
+    expect(apart.mean).toBeLessThan(0.5); // measured 0.08; ignoring the orientation gives 59
+  });
+
+  it('gives three channels for grey and transparent images, and the reason for a broken file', async () => {
+    const grey = await sharp({ create: { width: 300, height: 200, channels: 3, background: { r: 90, g: 90, b: 90 } } }).greyscale().jpeg().toBuffer();
+    const tensor = await tensorOf(grey, DEFAULT_PREPROCESSING, 'fast');
+    const plane = 224 * 224;
+    for (let c = 0; c < 3; c++) expect(tensor[c * plane + 1000]).toBeCloseTo((90 / 255 - (MEAN[c] as number)) / (STD[c] as number), 1);
+    const broken = (await photo(640, 480)).subarray(0, 2000);
+    await expect(tensorOf(broken, DEFAULT_PREPROCESSING, 'fast')).rejects.toThrow(/corrupt or truncated jpeg/);
   });
 });

@@ -9,12 +9,17 @@ import { followJob } from '../run-job-in-cli.ts';
 export const featuresCommand: Command = {
   name: 'features',
   summary: 'extract self-supervised features of every image (resumable)',
-  usage: `selfguide features [--project DIR] [--model ID] [--batch N] [--with-patches] [--with-keys] [--quiet] [--json]
+  usage: `selfguide features [--project DIR] [--model ID] [--batch N] [--with-patches] [--with-keys] [--decode exact|fast] [--quiet] [--json]
 
 Runs every ok image lacking features through the model (the active one unless --model) and stores
 them in features/<model>.cls.f16 (float16, one row per image), indexed in the project. Patch tokens
 and attention keys (N× larger) are stored only with --with-patches / --with-keys. Images already
 done are skipped; a corrupt image is recorded and skipped. Ctrl-C cancels; run again to resume.
+
+--decode fast decodes JPEGs at 1/2–1/8 scale inside the JPEG decoder and resizes with libvips: many
+times faster on large photos (a 12 MP JPEG: ≈ 0.4 s → 30 ms of CPU), pixels within a few levels of the
+default 'exact' reference pipeline but not equal to it. Features are kept per decoding: switching
+computes every image again.
 
 Exit codes: 0 done, 1 failed, 2 usage error, 3 project error, 130 cancelled.`,
   options: {
@@ -23,11 +28,14 @@ Exit codes: 0 done, 1 failed, 2 usage error, 3 project error, 130 cancelled.`,
     batch: { type: 'string', default: '16' },
     'with-patches': { type: 'boolean', default: false },
     'with-keys': { type: 'boolean', default: false },
+    decode: { type: 'string', default: 'exact' },
     quiet: { type: 'boolean', short: 'q', default: false },
   },
   async run({ values }) {
     const batchSize = Number(values.batch);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1024) throw new UsageError('--batch must be an integer from 1 to 1024');
+    const decode = values.decode;
+    if (decode !== 'exact' && decode !== 'fast') throw new UsageError(`--decode must be exact or fast, not ${String(decode)}`);
     const project = openProject(String(values.project));
     try {
       const registry = new ModelRegistry(project);
@@ -38,6 +46,7 @@ Exit codes: 0 done, 1 failed, 2 usage error, 3 project error, 130 cancelled.`,
         batchSize,
         withPatches: Boolean(values['with-patches']),
         withKeys: Boolean(values['with-keys']),
+        decode,
       });
       const { job: final, exitCode } = await followJob(runner, job, Boolean(values.quiet || values.json));
       const model = registry.get(id);

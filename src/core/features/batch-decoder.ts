@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import type { Preprocessing } from '../../shared/models.ts';
 import { DecodeError } from '../ingest/decode.ts';
 import type { FeatureFailure, PendingImage } from './feature-index.ts';
-import { normalizationTable, preprocessInto } from './preprocess.ts';
+import { type DecodeMode, normalizationTable, preprocessInto } from './preprocess.ts';
 
 export interface DecodedBatch {
   images: PendingImage[];
@@ -19,13 +19,15 @@ export class BatchDecoder {
   private readonly pre: Preprocessing;
   private readonly table: Float32Array[];
   private readonly maxPixels: number;
+  private readonly decodeMode: DecodeMode;
   private readonly buffers: Float32Array[];
   private turn = 0;
 
-  constructor(pre: Preprocessing, batchSize: number, maxPixels: number) {
+  constructor(pre: Preprocessing, batchSize: number, maxPixels: number, decodeMode: DecodeMode = 'exact') {
     this.pre = pre;
     this.table = normalizationTable(pre);
     this.maxPixels = maxPixels;
+    this.decodeMode = decodeMode;
     this.buffers = [0, 1].map(() => new Float32Array(batchSize * this.imageFloats));
   }
 
@@ -41,7 +43,7 @@ export class BatchDecoder {
       images.map(async (image, slot) => {
         try {
           const bytes = await readFile(image.path);
-          await preprocessInto(bytes, this.pre, this.table, this.maxPixels, buffer, slot * size);
+          await preprocessInto(bytes, this.pre, this.table, this.maxPixels, buffer, slot * size, this.decodeMode);
           return null;
         } catch (error) {
           return { imageId: image.id, error: reason(error) };

@@ -20,6 +20,8 @@ export const FeaturesSpec = z.object({
   batchSize: z.number().int().min(1).max(1024).default(16),
   /** Kinds besides cls (always stored); patches and keys are N× larger. */
   extraKinds: z.array(FeatureKindSchema).default([]),
+  /** 'fast': JPEG shrink-on-load, not the reference pixels (preprocess.ts); switching recomputes every image. */
+  decode: z.enum(['exact', 'fast']).default('exact'),
 });
 export type FeaturesSpec = z.input<typeof FeaturesSpec>;
 
@@ -29,7 +31,7 @@ export async function runFeatures(context: JobContext): Promise<void> {
   const registry = new ModelRegistry(project);
   const model = registry.get(spec.modelId);
   const kinds: FeatureKind[] = ['cls', ...spec.extraKinds.filter((kind) => kind !== 'cls')];
-  const index = new FeatureIndex(project.db, model.id);
+  const index = new FeatureIndex(project.db, model.id, spec.decode);
   for (const kind of kinds) index.ensureFile(kind, model.outputs[kind]);
 
   const total = index.countEligible();
@@ -39,9 +41,10 @@ export async function runFeatures(context: JobContext): Promise<void> {
   // Decoding of the next batch shares the cores with inference: ORT must not busy-wait on them.
   const session = await RecoveringSession.create(() => openSession(registry.filePath(model.id), provider, { spinning: false }));
   const writers = new Map(kinds.map((kind) => [kind, new FeatureFileWriter(featureFilePath(project, model.id, kind), size(model.outputs[kind]))]));
-  const decoder = new BatchDecoder(model.preprocessing, spec.batchSize, project.settings.get('maxPixels'));
+  const decoder = new BatchDecoder(model.preprocessing, spec.batchSize, project.settings.get('maxPixels'), spec.decode);
   const { width, height } = model.preprocessing;
-  context.progress({ phase: `extracting (${provider})`, message: `model ${model.id} on ${provider}` });
+  const decoding = spec.decode === 'fast' ? ', fast decode' : '';
+  context.progress({ phase: `extracting (${provider}${decoding})`, message: `model ${model.id} on ${provider}${decoding}` });
 
   // What a dead process left in flight (a native crash in a decoder or ONNX Runtime, or a kill): a
   // single image is the culprit and is recorded; several are taken one at a time (batch-queue.ts), so a
@@ -94,7 +97,7 @@ export async function runFeatures(context: JobContext): Promise<void> {
   const restarts = session.restarts > 0 ? `; session recreated ${session.restarts}×` : '';
   context.progress({
     phase: context.isCancelled() ? 'cancelled' : 'finished',
-    message: `model ${model.id} on ${provider}: ${done - failed} of ${total} images have features, ${failed} failed${restarts}`,
+    message: `model ${model.id} on ${provider}${decoding}: ${done - failed} of ${total} images have features, ${failed} failed${restarts}`,
   });
 }
 

@@ -1,7 +1,10 @@
 // The SQLite side of the features: which row of which file holds an image's features for a model,
-// computed from which content (sha256), and which images failed and why.
+// computed from which content (sha256) and which decoding, and which images failed and why. An image
+// counts as done only for the decoding the index was opened with: switching it computes every image again,
+// so one model's features are never a mix of the two.
 import { join } from 'node:path';
 import type { FeatureKind } from '../../shared/models.ts';
+import type { DecodeMode } from './preprocess.ts';
 import { type Database, transaction } from '../store/database.ts';
 
 export interface PendingImage {
@@ -18,10 +21,12 @@ export interface FeatureFailure {
 export class FeatureIndex {
   private readonly db: Database;
   private readonly modelId: string;
+  private readonly decode: DecodeMode;
 
-  constructor(db: Database, modelId: string) {
+  constructor(db: Database, modelId: string, decode: DecodeMode = 'exact') {
     this.db = db;
     this.modelId = modelId;
+    this.decode = decode;
   }
 
   /** Declares the row shape of a kind's file; a model's shapes never change, so a mismatch is an error. */
@@ -55,7 +60,7 @@ export class FeatureIndex {
   }
 
   countPending(kinds: FeatureKind[]): number {
-    const row = this.db.prepare(`SELECT count(*) AS n FROM images i WHERE ${PENDING}`).get(this.modelId, JSON.stringify(kinds), kinds.length);
+    const row = this.db.prepare(`SELECT count(*) AS n FROM images i WHERE ${PENDING}`).get(this.modelId, this.decode, JSON.stringify(kinds), kinds.length);
     return (row as { n: number }).n;
   }
 
@@ -66,7 +71,7 @@ export class FeatureIndex {
         `SELECT i.id, f.path AS root, i.rel_path, i.sha256 FROM images i JOIN folders f ON f.id = i.folder_id
          WHERE ${PENDING} AND i.id > ? ORDER BY i.id LIMIT ?`,
       )
-      .all(this.modelId, JSON.stringify(kinds), kinds.length, afterId, limit) as {
+      .all(this.modelId, this.decode, JSON.stringify(kinds), kinds.length, afterId, limit) as {
       id: number;
       root: string;
       rel_path: string;
@@ -105,11 +110,11 @@ export class FeatureIndex {
     transaction(this.db, () => {
       this.unmark([...done.map((image) => image.id), ...failed.map((failure) => failure.imageId)]);
       const index = this.db.prepare(
-        'INSERT OR REPLACE INTO image_features (model_id, kind, image_id, row, sha256) VALUES (?, ?, ?, ?, ?)',
+        'INSERT OR REPLACE INTO image_features (model_id, kind, image_id, row, sha256, decode) VALUES (?, ?, ?, ?, ?, ?)',
       );
       for (const kind of done.length > 0 ? kinds : []) {
         const first = firstRows.get(kind) as number;
-        done.forEach((image, i) => index.run(this.modelId, kind, image.id, first + i, image.sha256));
+        done.forEach((image, i) => index.run(this.modelId, kind, image.id, first + i, image.sha256, this.decode));
         this.db.prepare('UPDATE feature_files SET rows = ? WHERE model_id = ? AND kind = ?').run(first + done.length, this.modelId, kind);
       }
       const clear = this.db.prepare('DELETE FROM feature_failures WHERE model_id = ? AND image_id = ?');
@@ -143,8 +148,8 @@ export class FeatureIndex {
   }
 }
 
-/** An ok image lacking at least one requested kind computed from its current content. Params: model, kinds (JSON), count. */
+/** An ok image lacking at least one requested kind computed from its current content with this decoding. Params: model, decode, kinds (JSON), count. */
 const PENDING = `i.status = 'ok' AND (
   SELECT count(*) FROM image_features x
-  WHERE x.model_id = ? AND x.image_id = i.id AND x.sha256 IS i.sha256 AND x.kind IN (SELECT value FROM json_each(?))
+  WHERE x.model_id = ? AND x.image_id = i.id AND x.sha256 IS i.sha256 AND x.decode = ? AND x.kind IN (SELECT value FROM json_each(?))
 ) < ?`;

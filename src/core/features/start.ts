@@ -7,18 +7,20 @@ import { JobStore } from '../jobs/job-store.ts';
 import type { Project } from '../project/project.ts';
 import { ModelRegistry } from '../models/registry.ts';
 import type { FeaturesSpec } from './extract-job.ts';
+import type { DecodeMode } from './preprocess.ts';
 
 export interface FeaturesRequest {
   modelId?: string | null;
   batchSize?: number;
   withPatches?: boolean;
   withKeys?: boolean;
+  decode?: DecodeMode;
 }
 
 export function startFeatures(project: Project, runner: JobRunner, request: FeaturesRequest): Job {
   const model = new ModelRegistry(project).resolve(request.modelId);
   const extraKinds: FeatureKind[] = [...(request.withPatches ? ['patches' as const] : []), ...(request.withKeys ? ['keys' as const] : [])];
-  const spec: FeaturesSpec = { modelId: model.id, batchSize: request.batchSize ?? 16, extraKinds };
+  const spec: FeaturesSpec = { modelId: model.id, batchSize: request.batchSize ?? 16, extraKinds, decode: request.decode ?? 'exact' };
   const store = new JobStore(project.db);
   store.recoverOrphans();
   const unfinished = store.list().find((job) => {

@@ -333,6 +333,11 @@ export const MIGRATIONS: readonly string[] = [
     retry INTEGER NOT NULL CHECK (retry IN (0, 1))
   );
   `,
+  // How each image's features were decoded: the reference pipeline, or the opt-in fast JPEG decode
+  // (src/core/features/preprocess.ts). Rows written before were all exact.
+  `
+  ALTER TABLE image_features ADD COLUMN decode TEXT NOT NULL DEFAULT 'exact' CHECK (decode IN ('exact', 'fast'));
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -62,6 +62,7 @@ export const useModelsStore = defineStore('models', () => {
     importModel,
     setActive,
     download: async (id: string) => started(await attempt(() => client.call('models.download', { id }))),
-    extract: async (modelId: string) => started(await attempt(() => client.call('features.start', { modelId }))),
+    extract: async (modelId: string, fastDecode = false) =>
+      started(await attempt(() => client.call('features.start', { modelId, decode: fastDecode ? 'fast' : 'exact' }))),
   };
 });
