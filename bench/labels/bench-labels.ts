@@ -3,6 +3,7 @@
 // invocation (time ratio, inertia difference); ORT's Gemm ceiling measured alongside; LOST ms per
 // image on a 14 × 14 × 384 key grid.
 // Usage: npm run bench:labels [-- --sizes 10000,100000 --images 300]
+// Needs scikit-learn in the trainer's venv (not a project dependency): .venv/bin/pip install scikit-learn
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -22,7 +23,10 @@ const PYTHON = new URL('../../.venv/bin/python', import.meta.url).pathname;
 
 function sklearn(xPath: string, initPath: string, n: number): { seconds: number; inertia: number; iterations: number } {
   const run = spawnSync(PYTHON, [new URL('sklearn-kmeans.py', import.meta.url).pathname, xPath, initPath, ...[n, K, D, ITERATIONS].map(String)], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(`scikit-learn baseline failed: ${run.stderr}`);
+  if (run.status !== 0) {
+    const missing = run.stderr.includes("No module named 'sklearn'") ? ' (install it: .venv/bin/pip install scikit-learn)' : '';
+    throw new Error(`scikit-learn baseline failed${missing}: ${run.stderr}`);
+  }
   return JSON.parse(run.stdout.trim().split('\n').at(-1) as string);
 }
 
