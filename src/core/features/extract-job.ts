@@ -119,7 +119,6 @@ interface InFlight extends TakenImages {
   decoded: Promise<DecodedBatch>;
 }
 
-
 function size(shape: number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }

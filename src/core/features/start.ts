@@ -6,7 +6,7 @@ import type { JobRunner } from '../jobs/job-runner.ts';
 import { JobStore } from '../jobs/job-store.ts';
 import type { Project } from '../project/project.ts';
 import { ModelRegistry } from '../models/registry.ts';
-import type { FeaturesSpec } from './extract-job.ts';
+import { FeaturesSpec } from './extract-job.ts';
 import type { DecodeMode } from './preprocess.ts';
 
 export interface FeaturesRequest {
@@ -25,7 +25,8 @@ export function startFeatures(project: Project, runner: JobRunner, request: Feat
   store.recoverOrphans();
   const unfinished = store.list().find((job) => {
     if (job.kind !== 'features' || !['interrupted', 'cancelled'].includes(job.state)) return false;
-    return JSON.stringify(store.spec(job.id).spec) === JSON.stringify(spec);
+    // Through the schema's defaults, so a job recorded before a field existed still matches.
+    return JSON.stringify(FeaturesSpec.parse(store.spec(job.id).spec)) === JSON.stringify(FeaturesSpec.parse(spec));
   });
   return unfinished ? runner.resume(unfinished.id) : runner.submit('features', spec);
 }
