@@ -6,7 +6,8 @@
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { type DecodeMode, normalizationTable, preprocessInto } from '../../src/core/features/preprocess.ts';
+import { normalizationTable, preprocessInto } from '../../src/core/features/preprocess.ts';
+import type { DecodeMode } from '../../src/shared/models.ts';
 import { DEFAULT_PREPROCESSING } from '../../src/core/models/sidecar.ts';
 import { photo } from '../../tests/support/photo.ts';
 

@@ -6,7 +6,7 @@ import { BoxFilter, BoxRun, BoxStatus, ImageBox, PixelBox } from './boxes.ts';
 import { ExportFormat, ExportFormatInfo, ExportRecord } from './exports.ts';
 import { ImageMask, MaskMember, MaskRun, MaskSummary, SegmentInfo } from './masks.ts';
 import { DiffusionModelId, DiffusionModelInfo, Generation, GenerationParameters, MaskSource, SampleCondition, SampleSettings } from './generations.ts';
-import { AvailableModel, ModelId, ModelInfo, ProviderReport } from './models.ts';
+import { AvailableModel, DecodeMode, ModelId, ModelInfo, ProviderReport } from './models.ts';
 import { Folder, ImageDetail, ImageSummary, Job, LibraryCounts, LibraryFilterStatus, ProjectInfo } from './schemas.ts';
 import { GuidanceLevel, PythonEnvironment, TrainParameters, TrainPreset, TrainRun, TrainRunDetail } from './train.ts';
 import { Evaluation, EvaluationParameters } from './evaluations.ts';
@@ -61,7 +61,7 @@ export const api = {
       withPatches: z.boolean().default(false),
       withKeys: z.boolean().default(false),
       /** 'fast': JPEG shrink-on-load, many times faster on large photos, not the reference pixels. */
-      decode: z.enum(['exact', 'fast']).default('exact'),
+      decode: DecodeMode.default('exact'),
     }),
     output: Job,
   },

@@ -4,6 +4,15 @@ import { z } from 'zod';
 export const FeatureKind = z.enum(['cls', 'patches', 'keys']);
 export type FeatureKind = z.infer<typeof FeatureKind>;
 
+/**
+ * How an image becomes the model's input pixels. 'exact': full decode, then Pillow's bilinear resize (the
+ * reference pipeline, byte for byte). 'fast': JPEGs decoded at 1/2–1/8 scale inside the DCT (shrink-on-load)
+ * and resized by libvips' linear kernel — within a few levels of the exact pixels, many times faster on large
+ * photos, but not the reference (src/core/features/preprocess.ts).
+ */
+export const DecodeMode = z.enum(['exact', 'fast']);
+export type DecodeMode = z.infer<typeof DecodeMode>;
+
 /** Registry ids double as file names (features/<id>.cls.f16), so they are kept file-name safe. */
 export const ModelId = z
   .string()

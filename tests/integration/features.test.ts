@@ -14,7 +14,7 @@ import { JobRunner } from '../../src/core/jobs/job-runner.ts';
 import type { JobContext } from '../../src/core/jobs/job-context.ts';
 import { importModel } from '../../src/core/models/import-model.ts';
 import { createProject, type Project } from '../../src/core/project/project.ts';
-import type { ModelInfo } from '../../src/shared/models.ts';
+import type { DecodeMode, ModelInfo } from '../../src/shared/models.ts';
 import { pixels } from '../support/images.ts';
 import { TINY_VIT } from '../support/models.ts';
 import { scanFolders } from '../support/scan.ts';
@@ -162,7 +162,7 @@ describe('feature extraction', () => {
     await scanFolders(p, [big]);
     const tiny = await importModel(p, { file: TINY_VIT });
     const ids = imageIds(p).map((image) => image.id);
-    const run = (decode: 'exact' | 'fast') => runFeatures(cancellingContext(p, { modelId: tiny.id, decode }, Infinity));
+    const run = (decode: DecodeMode) => runFeatures(cancellingContext(p, { modelId: tiny.id, decode }, Infinity));
     await run('exact');
     const exact = readFeatures(p, tiny.id, ids);
     await run('fast');

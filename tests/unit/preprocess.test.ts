@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { type DecodeMode, normalizationTable, preprocessInto } from '../../src/core/features/preprocess.ts';
+import { normalizationTable, preprocessInto } from '../../src/core/features/preprocess.ts';
 import { DEFAULT_PREPROCESSING } from '../../src/core/models/sidecar.ts';
-import type { Preprocessing } from '../../src/shared/models.ts';
+import type { DecodeMode, Preprocessing } from '../../src/shared/models.ts';
 import { photo } from '../support/photo.ts';
 
 const MEAN = [0.485, 0.456, 0.406];

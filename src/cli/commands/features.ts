@@ -1,4 +1,5 @@
 import { startFeatures } from '../../core/features/start.ts';
+import { DecodeMode } from '../../shared/models.ts';
 import { JobRunner } from '../../core/jobs/job-runner.ts';
 import { ModelRegistry } from '../../core/models/registry.ts';
 import { openProject } from '../../core/project/project.ts';
@@ -34,8 +35,8 @@ Exit codes: 0 done, 1 failed, 2 usage error, 3 project error, 130 cancelled.`,
   async run({ values }) {
     const batchSize = Number(values.batch);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1024) throw new UsageError('--batch must be an integer from 1 to 1024');
-    const decode = values.decode;
-    if (decode !== 'exact' && decode !== 'fast') throw new UsageError(`--decode must be exact or fast, not ${String(decode)}`);
+    const decode = DecodeMode.safeParse(values.decode);
+    if (!decode.success) throw new UsageError(`--decode must be exact or fast, not ${String(values.decode)}`);
     const project = openProject(String(values.project));
     try {
       const registry = new ModelRegistry(project);
@@ -46,7 +47,7 @@ Exit codes: 0 done, 1 failed, 2 usage error, 3 project error, 130 cancelled.`,
         batchSize,
         withPatches: Boolean(values['with-patches']),
         withKeys: Boolean(values['with-keys']),
-        decode,
+        decode: decode.data,
       });
       const { job: final, exitCode } = await followJob(runner, job, Boolean(values.quiet || values.json));
       const model = registry.get(id);

@@ -2,10 +2,10 @@
 // left out and reported with their reason; the rest of the batch goes on. Two buffers alternate so
 // the next batch can be decoded while the current one is being inferred.
 import { readFile } from 'node:fs/promises';
-import type { Preprocessing } from '../../shared/models.ts';
+import type { DecodeMode, Preprocessing } from '../../shared/models.ts';
 import { DecodeError } from '../ingest/decode.ts';
 import type { FeatureFailure, PendingImage } from './feature-index.ts';
-import { type DecodeMode, normalizationTable, preprocessInto } from './preprocess.ts';
+import { normalizationTable, preprocessInto } from './preprocess.ts';
 
 export interface DecodedBatch {
   images: PendingImage[];

@@ -2,7 +2,7 @@
 // to features/<model>.<kind>.f16 and indexed per (image, model). Decoding of batch k+1 runs while
 // batch k is inferred. Resumable: images already indexed for their current content are skipped.
 import { ort } from '../models/runtime.ts';
-import { type FeatureKind, FeatureKind as FeatureKindSchema } from '../../shared/models.ts';
+import { DecodeMode, type FeatureKind, FeatureKind as FeatureKindSchema } from '../../shared/models.ts';
 import { z } from 'zod';
 import { DIED_ON_IMAGE } from '../jobs/died-on-image.ts';
 import type { JobContext } from '../jobs/job-context.ts';
@@ -21,7 +21,7 @@ export const FeaturesSpec = z.object({
   /** Kinds besides cls (always stored); patches and keys are N× larger. */
   extraKinds: z.array(FeatureKindSchema).default([]),
   /** 'fast': JPEG shrink-on-load, not the reference pixels (preprocess.ts); switching recomputes every image. */
-  decode: z.enum(['exact', 'fast']).default('exact'),
+  decode: DecodeMode.default('exact'),
 });
 export type FeaturesSpec = z.input<typeof FeaturesSpec>;
 

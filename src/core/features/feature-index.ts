@@ -3,8 +3,7 @@
 // counts as done only for the decoding the index was opened with: switching it computes every image again,
 // so one model's features are never a mix of the two.
 import { join } from 'node:path';
-import type { FeatureKind } from '../../shared/models.ts';
-import type { DecodeMode } from './preprocess.ts';
+import type { DecodeMode, FeatureKind } from '../../shared/models.ts';
 import { type Database, transaction } from '../store/database.ts';
 
 export interface PendingImage {

@@ -1,9 +1,9 @@
 // SPEC §1 image-level preprocessing: decode (any format the scan accepts, EXIF orientation applied),
 // RGB (alpha dropped, grey replicated), bilinear resize to the model's size as Pillow does it (aspect
 // not kept, small images upsampled), scale to [0, 1], normalize with mean/std, planar CHW float32.
-// An opt-in fast decode trades the exact pixels for speed on large JPEGs (DecodeMode below).
+// An opt-in fast decode trades the exact pixels for speed on large JPEGs (DecodeMode in shared/models.ts).
 import type { Sharp } from 'sharp';
-import type { Preprocessing } from '../../shared/models.ts';
+import type { DecodeMode, Preprocessing } from '../../shared/models.ts';
 import { DecodeError, firstLine, openImage } from '../ingest/decode.ts';
 import { resizeBilinearRgb } from './resize-bilinear.ts';
 
@@ -13,14 +13,6 @@ export function normalizationTable(pre: Preprocessing): Float32Array[] {
     Float32Array.from({ length: 256 }, (_, v) => (v * pre.scale - (pre.mean[c] as number)) / (pre.std[c] as number)),
   );
 }
-
-/**
- * How an image becomes the model's input pixels. 'exact': full decode, then Pillow's bilinear resize (the
- * reference pipeline, byte for byte). 'fast': libvips decodes a JPEG at 1/2, 1/4 or 1/8 scale inside the
- * DCT (shrink-on-load) and resizes with its own linear kernel — within a few levels of the exact pixels
- * and many times faster on large photos (a 12 MP JPEG: ≈ 0.4 s → 30 ms of CPU), but not the reference.
- */
-export type DecodeMode = 'exact' | 'fast';
 
 /** Decodes `bytes` and writes its 3×H×W tensor into `out` at `offset` (floats). */
 export async function preprocessInto(

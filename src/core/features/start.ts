@@ -1,13 +1,12 @@
 // Starts a features job for a model (the active one by default), resuming an unfinished job of the
 // same model instead of queueing a second one.
 import type { Job } from '../../shared/schemas.ts';
-import type { FeatureKind } from '../../shared/models.ts';
+import type { DecodeMode, FeatureKind } from '../../shared/models.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import { JobStore } from '../jobs/job-store.ts';
 import type { Project } from '../project/project.ts';
 import { ModelRegistry } from '../models/registry.ts';
 import { FeaturesSpec } from './extract-job.ts';
-import type { DecodeMode } from './preprocess.ts';
 
 export interface FeaturesRequest {
   modelId?: string | null;
