@@ -36,7 +36,7 @@ Exit codes: 0 done, 1 failed, 2 usage error, 3 project error, 130 cancelled.`,
     const batchSize = Number(values.batch);
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1024) throw new UsageError('--batch must be an integer from 1 to 1024');
     const decode = DecodeMode.safeParse(values.decode);
-    if (!decode.success) throw new UsageError(`--decode must be exact or fast, not ${String(values.decode)}`);
+    if (!decode.success) throw new UsageError(`--decode must be ${DecodeMode.options.join(' or ')}, not ${String(values.decode)}`);
     const project = openProject(String(values.project));
     try {
       const registry = new ModelRegistry(project);
