@@ -13,6 +13,7 @@ export default defineConfig({
           index: resolve('src/main/index.ts'),
           'job-worker': resolve('src/core/jobs/job-worker.ts'),
           'probe-worker': resolve('src/core/models/probe-worker.ts'),
+          'scoring-worker': resolve('src/core/labels/scoring-worker.ts'),
         },
       },
     },

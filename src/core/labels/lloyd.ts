@@ -14,6 +14,7 @@ import { assignedDistances, lowestTwoDistances, nearestCentroids, type NearestCe
 import { quantizeCentroids, quantizeRows, screenBound, screeningAvailable, screenRows, type QuantizedRows } from './int8-screen.ts';
 import { floatRows, type LowestTwo } from './lowest-two.ts';
 import type { Matrix } from './matrix.ts';
+import { sharedRows } from './scoring-pool.ts';
 
 export interface LloydResult extends NearestCentroids {
   centroids: Matrix;
@@ -158,6 +159,8 @@ export async function lloyd(
 ): Promise<LloydResult> {
   const { rows: n, cols: d } = x;
   const k = init.rows;
+  // In shared memory, so that every scoring thread reads the rows without a copy.
+  x = { ...x, data: sharedRows(x.data) };
   let centroids = copyMatrix(init);
   const rows = await quantizeRows(x);
   const screening = (options.screening ?? true) && k > 1 && (await screeningAvailable());

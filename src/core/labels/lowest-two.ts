@@ -54,7 +54,8 @@ function gatheredGraph(graph: OnnxGraph, input: string): OnnxGraph {
     nodes: [{ op: 'Gather', inputs: [`${input}_all`, 'rows'], outputs: [input], attrs: { axis: 0 } }, ...graph.nodes],
   };
 }
-const gathered = new Map<OnnxGraph, OnnxGraph>();
+// By name: a worker thread receives a fresh copy of the same graph with every task.
+const gathered = new Map<string, OnnxGraph>();
 
 let masks = new Float32Array(0);
 /** A column of +∞ of the given height (shared, grown on demand). */
@@ -63,21 +64,32 @@ function maskTensor(rows: number): ort.Tensor {
   return floatTensor(masks.subarray(0, rows), [rows, 1]);
 }
 
+/** Room for a lowest-two result of `count` rows, in shared memory when other threads fill it too. */
+export function emptyLowestTwo(rows: Int32Array, shared = false): LowestTwo {
+  const count = rows.length;
+  const memory = (bytes: number) => (shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  return { rows, nearest: new Int32Array(memory(4 * count)), first: new Float32Array(memory(4 * count)), second: new Float32Array(memory(4 * count)) };
+}
+
 /**
- * Runs `graph` (whose outputs are LOWEST_TWO_OUTPUTS) over the listed rows (ascending) in chunks of
- * at most `chunk` rows; `fixed` are the inputs shared by every chunk.
+ * Runs `graph` (whose outputs are LOWEST_TWO_OUTPUTS) over chunks of at most `chunk` of the listed
+ * rows (ascending), writing into `result`; `fixed` are the inputs shared by every chunk. `nextChunk`
+ * hands out chunk numbers until it returns one past the last: in order here, or from a counter that
+ * several threads draw from (scoring-pool.ts), each thread writing only its own chunks.
  */
-export async function lowestTwoOverRows(
+export async function scoreChunks(
   graph: OnnxGraph,
   source: RowSource,
-  rows: Int32Array,
   fixed: Record<string, ort.Tensor>,
   chunk: number,
-): Promise<LowestTwo> {
-  if (!gathered.has(graph)) gathered.set(graph, gatheredGraph(graph, source.input));
-  const [direct, indirect] = await Promise.all([graphSession(graph), graphSession(gathered.get(graph) as OnnxGraph)]);
-  const result: LowestTwo = { rows, nearest: new Int32Array(rows.length), first: new Float32Array(rows.length), second: new Float32Array(rows.length) };
-  for (let start = 0; start < rows.length; start += chunk) {
+  result: LowestTwo,
+  nextChunk: () => number,
+): Promise<void> {
+  if (!gathered.has(graph.name)) gathered.set(graph.name, gatheredGraph(graph, source.input));
+  // One intra-op thread: the scoring pool runs one such loop per core.
+  const [direct, indirect] = await Promise.all([graphSession(graph, 1), graphSession(gathered.get(graph.name) as OnnxGraph, 1)]);
+  const { rows } = result;
+  for (let start = nextChunk() * chunk; start < rows.length; start = nextChunk() * chunk) {
     const end = Math.min(rows.length, start + chunk);
     const first = rows[start] as number;
     const consecutive = (rows[end - 1] as number) - first === end - 1 - start;
@@ -88,9 +100,30 @@ export async function lowestTwoOverRows(
     result.first.set(out.first?.data as Float32Array, start);
     result.second.set(out.second?.data as Float32Array, start);
   }
+}
+
+/** Lowest two scores of `graph` for the listed rows of `source`, `chunk` rows per ORT call. */
+export type LowestTwoScorer = (graph: OnnxGraph, source: RowSource, rows: Int32Array, fixed: Record<string, ort.Tensor>, chunk: number) => Promise<LowestTwo>;
+
+/** `scoreChunks` over all the listed rows, in this thread. */
+export const lowestTwoOverRows: LowestTwoScorer = async (graph, source, rows, fixed, chunk) => {
+  const result = emptyLowestTwo(rows);
+  let next = 0;
+  await scoreChunks(graph, source, fixed, chunk, result, () => next++);
   return result;
+};
+
+/** Rows of `data` (row-major, `cols` wide) as the graph input `input`. */
+export function rowSource(input: string, data: Float32Array | Uint8Array, cols: number): RowSource {
+  const type = data instanceof Float32Array ? 'float32' : 'uint8';
+  const rows = data.length / cols;
+  return {
+    input,
+    all: new ort.Tensor(type, data, [rows, cols]),
+    slice: (start, end) => new ort.Tensor(type, data.subarray(start * cols, end * cols), [end - start, cols]),
+  };
 }
 
 export function floatRows(data: Float32Array, rows: number, cols: number): RowSource {
-  return { input: 'x', all: floatTensor(data, [rows, cols]), slice: (start, end) => floatTensor(data.subarray(start * cols, end * cols), [end - start, cols]) };
+  return rowSource('x', data.subarray(0, rows * cols), cols);
 }

@@ -16,9 +16,17 @@ export function rowSlice(m: Matrix, start: number, end: number): Matrix {
   return { data: m.data.subarray(start * m.cols, end * m.cols), rows: end - start, cols: m.cols };
 }
 
+/**
+ * Zeroed float32 values in shared memory: the matrices k-means runs on are made here, so that the
+ * scoring threads of scoring-pool.ts read them without a copy.
+ */
+export function sharedFloats(length: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(4 * length));
+}
+
 /** A copy of the listed rows, in that order. */
 export function gatherRows(m: Matrix, indices: ArrayLike<number>): Matrix {
-  const out = new Float32Array(indices.length * m.cols);
+  const out = sharedFloats(indices.length * m.cols);
   for (let i = 0; i < indices.length; i++) {
     const row = indices[i] as number;
     out.set(m.data.subarray(row * m.cols, (row + 1) * m.cols), i * m.cols);
@@ -28,7 +36,7 @@ export function gatherRows(m: Matrix, indices: ArrayLike<number>): Matrix {
 
 /** Rows scaled to unit L2 norm (zero rows stay zero), as a new matrix. */
 export function l2NormalizeRows(m: Matrix): Matrix {
-  const out = new Float32Array(m.data.length);
+  const out = sharedFloats(m.data.length);
   for (let r = 0; r < m.rows; r++) {
     const offset = r * m.cols;
     let sum = 0;

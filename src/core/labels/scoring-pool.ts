@@ -1,0 +1,233 @@
+// The k-means scoring graphs on every core. ONNX Runtime's own threads split each operator and
+// meet after it, which the short graphs of the pruned Lloyd step do not pay for (graph-session.ts);
+// here whole chunks of rows are the unit instead: this thread and one worker per other core draw
+// chunk numbers from one shared counter and each scores its chunks with its own single-threaded
+// sessions, so a core that another process holds simply takes fewer chunks. The rows, the row list
+// and the results live in shared memory: nothing is copied per call but the centroids.
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import { emptyLowestTwo, lowestTwoOverRows, rowSource, scoreChunks, type LowestTwo, type LowestTwoScorer } from './lowest-two.ts';
+import { runRowwiseChunks, type RowColumn, type RowData, type RowwiseRun } from './rowwise-graph.ts';
+import type { OnnxGraph } from './onnx-proto.ts';
+
+/** An ort.Tensor as plain data, which a worker receives by structured clone. */
+export interface TensorSpec {
+  name: string;
+  type: ort.Tensor.Type;
+  data: ort.Tensor.DataType;
+  dims: readonly number[];
+}
+
+/** What every thread needs to score its share: shared memory, or small enough to copy. */
+export type PoolTask = (
+  | {
+      kind: 'lowest-two';
+      graph: OnnxGraph;
+      input: string;
+      /** the whole row matrix */
+      source: Float32Array | Uint8Array;
+      cols: number;
+      chunk: number;
+      result: LowestTwo;
+    }
+  | { kind: 'rowwise'; run: Omit<RowwiseRun, 'fixed'> }
+) & {
+  fixed: TensorSpec[];
+  /** the next chunk number, drawn with Atomics.add */
+  counter: Int32Array;
+};
+
+export type PoolReply = { ok: true } | { ok: false; error: string };
+
+// Variables, not literals, so bundlers leave them alone: the .ts beside this file from the sources;
+// in the Electron build the bundled scoring-worker.js, beside this code or one folder up when the
+// bundler put this code in a shared chunk (out/main/chunks/).
+const WORKER_CANDIDATES = ['./scoring-worker.ts', './scoring-worker.js', '../scoring-worker.js'];
+
+function workerFile(): string {
+  const paths = WORKER_CANDIDATES.map((candidate) => fileURLToPath(new URL(candidate, import.meta.url)));
+  return paths.find((path) => existsSync(path)) ?? (paths[0] as string);
+}
+
+/** Runs one task's chunks in this thread until the counter runs out (a worker's side, and this thread's). */
+export async function runPoolTask(task: PoolTask): Promise<void> {
+  const fixed = Object.fromEntries(task.fixed.map((t) => [t.name, new ort.Tensor(t.type, t.data, t.dims)]));
+  const nextChunk = () => Atomics.add(task.counter, 0, 1);
+  if (task.kind === 'rowwise') return runRowwiseChunks({ ...task.run, fixed }, nextChunk);
+  await scoreChunks(task.graph, rowSource(task.input, task.source, task.cols), fixed, task.chunk, task.result, nextChunk);
+}
+
+function specs(fixed: Record<string, ort.Tensor>): TensorSpec[] {
+  return Object.entries(fixed).map(([name, t]) => ({ name, type: t.type, data: t.data, dims: t.dims }));
+}
+
+/**
+ * How many threads, this one included, score chunks: one per core unless set otherwise, at most 8
+ * (each worker holds its own ONNX Runtime and sessions, tens of MB).
+ */
+let threads = Math.min(8, availableParallelism());
+let workerSource: string | undefined;
+const workers: Worker[] = [];
+/** Set once a worker has failed: later tasks run in this thread alone. */
+let broken = false;
+let parallelTasks = 0;
+
+export function scoringThreads(): number {
+  return threads;
+}
+
+/** Tasks whose chunks were shared with workers so far (for tests and benchmarks). */
+export function parallelTaskCount(): number {
+  return parallelTasks;
+}
+
+/**
+ * Sets the number of scoring threads (1: this thread alone) and, for tests, the worker's entry file;
+ * stops the workers there were and forgets an earlier failure.
+ */
+export function setScoringThreads(count: number, file?: string): void {
+  threads = Math.max(1, Math.floor(count));
+  workerSource = file;
+  broken = false;
+  for (const worker of workers.splice(0)) void worker.terminate();
+}
+
+function helpers(): Worker[] {
+  while (workers.length < threads - 1) {
+    const worker = new Worker(workerSource ?? workerFile());
+    worker.unref(); // an idle pool must not keep a CLI process alive (runInWorker refs it while busy)
+    workers.push(worker);
+  }
+  return workers;
+}
+
+function runInWorker(worker: Worker, task: PoolTask): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      worker.unref();
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    const onMessage = (reply: PoolReply) => {
+      cleanup();
+      if (reply.ok) resolve();
+      else reject(new Error(reply.error));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onExit = (code: number) => {
+      cleanup();
+      reject(new Error(`a k-means scoring worker exited (code ${code})`));
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    worker.ref(); // a task in flight keeps the process alive until its answer
+    worker.postMessage(task);
+  });
+}
+
+function shared<T extends RowData>(array: T): T {
+  if (array.buffer instanceof SharedArrayBuffer) return array;
+  const copy = new (array.constructor as new (buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(array.byteLength));
+  copy.set(array as never);
+  return copy;
+}
+
+function isShared(data: { buffer: ArrayBufferLike }): boolean {
+  return data.buffer instanceof SharedArrayBuffer;
+}
+
+/**
+ * Runs `task` on this thread and up to one worker per other chunk; false (nothing to trust in the
+ * results) when a worker failed, after which workers are no longer used.
+ */
+async function onEveryThread(task: PoolTask, chunks: number): Promise<boolean> {
+  const others = helpers()
+    .slice(0, chunks - 1)
+    .map((worker) => runInWorker(worker, task));
+  parallelTasks++;
+  try {
+    await runPoolTask(task);
+    await Promise.all(others);
+    return true;
+  } catch (error) {
+    // A worker that failed may have left chunks unscored: the caller scores them all again here.
+    await Promise.allSettled(others);
+    broken = true;
+    process.emitWarning(`k-means scoring continues on one thread: ${error instanceof Error ? error.message : String(error)}`);
+    return false;
+  }
+}
+
+function parallel(chunks: number, data: { buffer: ArrayBufferLike }[]): boolean {
+  return !broken && threads > 1 && chunks > 1 && data.every(isShared);
+}
+
+/**
+ * `lowestTwoOverRows` on every scoring thread when the rows are in shared memory and make two chunks
+ * or more, else in this thread. Each row's result comes from the same graph arithmetic either way.
+ */
+export const lowestTwoInParallel: LowestTwoScorer = async (graph, source, rows, fixed, chunk) => {
+  const data = source.all.data as Float32Array | Uint8Array;
+  const chunks = Math.ceil(rows.length / chunk);
+  if (parallel(chunks, [data])) {
+    const cols = source.all.dims[1] as number;
+    const result = emptyLowestTwo(shared(rows), true);
+    const task: PoolTask = { kind: 'lowest-two', graph, input: source.input, source: data, cols, chunk, result, fixed: specs(fixed), counter: counter() };
+    if (await onEveryThread(task, chunks)) return { ...result, rows };
+  }
+  return lowestTwoOverRows(graph, source, rows, fixed, chunk);
+};
+
+/** An output column to fill: its name, element type and values per row. */
+export type OutputColumn = Omit<RowColumn, 'data'> & { type: keyof typeof ROW_ARRAYS };
+
+const ROW_ARRAYS = { float32: Float32Array, uint8: Uint8Array, int32: Int32Array, int64: BigInt64Array };
+
+function allocate(column: OutputColumn, rows: number, sharedMemory: boolean): RowColumn {
+  const Values = ROW_ARRAYS[column.type] as new (memory: ArrayBufferLike) => RowData;
+  const bytes = rows * column.width * ROW_ARRAYS[column.type].BYTES_PER_ELEMENT;
+  return { ...column, data: new Values(sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes)) };
+}
+
+/** A row-wise graph over all rows, on every scoring thread when its inputs are in shared memory. */
+export async function rowwiseInParallel(run: Omit<RowwiseRun, 'outputs'>, outputs: OutputColumn[]): Promise<Record<string, RowData>> {
+  const chunks = Math.ceil(run.rows / run.chunk);
+  const byName = (columns: RowColumn[]) => Object.fromEntries(columns.map((column) => [column.name, column.data]));
+  // Wide inputs (the rows) must already be shared; one value per row is cheap to copy.
+  if (parallel(chunks, run.inputs.filter((input) => !input.vector).map((input) => input.data))) {
+    const columns = outputs.map((column) => allocate(column, run.rows, true));
+    const inputs = run.inputs.map((input) => (input.vector ? { ...input, data: shared(input.data) } : input));
+    const { fixed, ...rest } = run;
+    const task: PoolTask = { kind: 'rowwise', run: { ...rest, inputs, outputs: columns }, fixed: specs(fixed), counter: counter() };
+    if (await onEveryThread(task, chunks)) return byName(columns);
+  }
+  const columns = outputs.map((column) => allocate(column, run.rows, false));
+  let next = 0;
+  await runRowwiseChunks({ ...run, outputs: columns }, () => next++);
+  return byName(columns);
+}
+
+function counter(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4));
+}
+
+const sharedCopies = new WeakMap<object, Float32Array | Uint8Array>();
+
+/**
+ * `data` in shared memory (itself if it already is), for row sources the pool can read; kept while
+ * `data` lives, so restarts on the same rows copy them once.
+ */
+export function sharedRows<T extends Float32Array | Uint8Array>(data: T): T {
+  if (threads < 2) return data;
+  let copy = sharedCopies.get(data) as T | undefined;
+  if (!copy) sharedCopies.set(data, (copy = shared(data)));
+  return copy;
+}

@@ -1,0 +1,90 @@
+// The scoring pool spreads chunks of rows over worker threads; what it returns must not depend on
+// how many threads scored them, and a worker that fails must cost time, not a wrong answer.
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { assignedDistances, nearestCentroids, squaredDistances } from '../../src/core/labels/distance-step.ts';
+import { quantizeRows } from '../../src/core/labels/int8-screen.ts';
+import { lloyd } from '../../src/core/labels/lloyd.ts';
+import { gatherRows, l2NormalizeRows, matrix, sharedFloats, type Matrix } from '../../src/core/labels/matrix.ts';
+import { sampleWithoutReplacement, seededRng } from '../../src/core/labels/rng.ts';
+import { parallelTaskCount, setScoringThreads } from '../../src/core/labels/scoring-pool.ts';
+import { plantedClusters } from '../support/planted-clusters.ts';
+
+// K = 100 makes chunks of 1,310 rows, so 6,000 rows are five chunks to share.
+const [n, d, k] = [6000, 32, 100];
+const x = l2NormalizeRows(plantedClusters(n, d, k, 2.0, 9).x);
+const init = gatherRows(x, sampleWithoutReplacement(seededRng(3), n, k));
+
+/** The same rows in ordinary (unshared) memory, which the pool never hands to workers. */
+function unshared(m: Matrix): Matrix {
+  return matrix(Float32Array.from(m.data), m.rows, m.cols);
+}
+
+async function onThreads<T>(count: number, run: () => Promise<T>, file?: string): Promise<{ value: T; parallel: number }> {
+  setScoringThreads(count, file);
+  const before = parallelTaskCount();
+  const value = await run();
+  return { value, parallel: parallelTaskCount() - before };
+}
+
+afterAll(() => setScoringThreads(2));
+
+describe('k-means scoring pool', () => {
+  it('gives the same Lloyd run on two threads as on one, bit for bit', async () => {
+    const one = await onThreads(1, () => lloyd(x, init, 30));
+    const two = await onThreads(2, () => lloyd(x, init, 30));
+    expect(one.parallel).toBe(0);
+    // At least quantization (two graphs), the first pass and the final distances went to the pool;
+    // later passes score fewer rows than two chunks and stay in this thread.
+    expect(two.parallel).toBeGreaterThanOrEqual(4);
+    expect(two.value.iterations).toBe(one.value.iterations);
+    expect(one.value.iterations).toBeGreaterThan(5);
+    expect(Array.from(two.value.assignment)).toEqual(Array.from(one.value.assignment));
+    expect(Array.from(two.value.centroids.data)).toEqual(Array.from(one.value.centroids.data));
+    expect(two.value.inertia).toBe(one.value.inertia);
+  });
+
+  it('gives the same row-wise results from shared rows on two threads as from unshared rows', async () => {
+    const plain = unshared(x);
+    const fresh = matrix(sharedFloats(x.data.length), n, d); // new rows: quantized afresh, not from a cache
+    fresh.data.set(x.data);
+    const centroids = unshared(init);
+    const assignment = (await nearestCentroids(plain, centroids)).assignment;
+    const one = await onThreads(2, async () => ({
+      nearest: await nearestCentroids(plain, centroids),
+      squared: await squaredDistances(plain, centroids),
+      assigned: await assignedDistances(plain, centroids, assignment),
+      codes: (await quantizeRows(plain)).codes,
+    }));
+    const two = await onThreads(2, async () => ({
+      nearest: await nearestCentroids(fresh, centroids),
+      squared: await squaredDistances(fresh, centroids),
+      assigned: await assignedDistances(fresh, centroids, assignment),
+      codes: (await quantizeRows(fresh)).codes,
+    }));
+    expect(one.parallel).toBe(0);
+    expect(two.parallel).toBe(5); // nearest, squared, assigned, and quantization's two graphs
+    expect(Array.from(two.value.nearest.assignment)).toEqual(Array.from(one.value.nearest.assignment));
+    expect(Array.from(two.value.nearest.distance)).toEqual(Array.from(one.value.nearest.distance));
+    expect(Array.from(two.value.squared)).toEqual(Array.from(one.value.squared));
+    expect(Array.from(two.value.assigned)).toEqual(Array.from(one.value.assigned));
+    expect(Array.from(two.value.codes)).toEqual(Array.from(one.value.codes));
+  });
+
+  it('scores in this thread, correctly and with one warning, when a worker fails', async () => {
+    const expected = await onThreads(1, () => nearestCentroids(x, init));
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const failing = fileURLToPath(new URL('../support/failing-scoring-worker.ts', import.meta.url));
+      const result = await onThreads(2, async () => [await nearestCentroids(x, init), await nearestCentroids(x, init)], failing);
+      for (const run of result.value) expect(Array.from(run.assignment)).toEqual(Array.from(expected.value.assignment));
+      expect(result.parallel).toBe(1); // the first call tried the worker; the second did not
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toEqual([expect.stringContaining('planted worker failure')]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
