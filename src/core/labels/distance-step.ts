@@ -6,7 +6,16 @@ import { LOWEST_TWO_INPUT, LOWEST_TWO_OUTPUTS, lowestTwoNodes, type LowestTwo, t
 import { lowestTwoInParallel, rowwiseInParallel } from './scoring-pool.ts';
 import { ELEM_FLOAT, ELEM_INT32, ELEM_INT64, type OnnxGraph } from './onnx-proto.ts';
 import type { Matrix } from './matrix.ts';
+import { sumOfSquaresNodes } from './row-sums.ts';
 import type { RowColumn } from './rowwise-graph.ts';
+
+/** `distances` = ‖x‖² − 2·x·cᵀ + ‖c‖²: one Gemm (alpha −2, ‖c‖² as its bias) and a broadcast Add. */
+const SQUARED_DISTANCE_NODES = [
+  ...sumOfSquaresNodes('x', 'x_sq', 1),
+  ...sumOfSquaresNodes('c', 'c_sq', 0),
+  { op: 'Gemm', inputs: ['x', 'c', 'c_sq'], outputs: ['partial'], attrs: { alpha: { float: -2 }, beta: { float: 1 }, transB: 1 } },
+  { op: 'Add', inputs: ['partial', 'x_sq'], outputs: ['distances'] },
+];
 
 const DISTANCE_GRAPH: OnnxGraph = {
   name: 'selfguide-squared-distances',
@@ -20,10 +29,7 @@ const DISTANCE_GRAPH: OnnxGraph = {
     { name: 'distance', elemType: ELEM_FLOAT, shape: ['n'] },
   ],
   nodes: [
-    { op: 'ReduceSumSquare', inputs: ['x'], outputs: ['x_sq'], attrs: { axes: [1], keepdims: 1 } },
-    { op: 'ReduceSumSquare', inputs: ['c'], outputs: ['c_sq'], attrs: { axes: [1], keepdims: 0 } },
-    { op: 'Gemm', inputs: ['x', 'c', 'c_sq'], outputs: ['partial'], attrs: { alpha: { float: -2 }, beta: { float: 1 }, transB: 1 } },
-    { op: 'Add', inputs: ['partial', 'x_sq'], outputs: ['distances'] },
+    ...SQUARED_DISTANCE_NODES,
     { op: 'ArgMin', inputs: ['distances'], outputs: ['assignment'], attrs: { axis: 1, keepdims: 0 } },
     // Rounding can make a squared distance slightly negative; clamp at zero.
     { op: 'ReduceMin', inputs: ['distances'], outputs: ['nearest_raw'], attrs: { axes: [1], keepdims: 0 } },
@@ -36,7 +42,7 @@ const LOWEST_TWO_GRAPH: OnnxGraph = {
   name: 'selfguide-lowest-two-distances',
   inputs: [...DISTANCE_GRAPH.inputs, LOWEST_TWO_INPUT],
   outputs: LOWEST_TWO_OUTPUTS,
-  nodes: [...DISTANCE_GRAPH.nodes.slice(0, 4), ...lowestTwoNodes('distances')],
+  nodes: [...SQUARED_DISTANCE_NODES, ...lowestTwoNodes('distances')],
 };
 
 /**
@@ -108,7 +114,7 @@ const ASSIGNED_DISTANCE_GRAPH: OnnxGraph = {
   nodes: [
     { op: 'Gather', inputs: ['c', 'assignment'], outputs: ['own'], attrs: { axis: 0 } },
     { op: 'Sub', inputs: ['x', 'own'], outputs: ['difference'] },
-    { op: 'ReduceSumSquare', inputs: ['difference'], outputs: ['distance'], attrs: { axes: [1], keepdims: 0 } },
+    ...sumOfSquaresNodes('difference', 'distance', 0),
   ],
 };
 

@@ -10,6 +10,7 @@ import { floatTensor, graphSession } from './graph-session.ts';
 import { LOWEST_TWO_INPUT, LOWEST_TWO_OUTPUTS, lowestTwoNodes, rowSource, type LowestTwo } from './lowest-two.ts';
 import type { Matrix } from './matrix.ts';
 import { ELEM_FLOAT, ELEM_INT8, ELEM_UINT8, type OnnxGraph } from './onnx-proto.ts';
+import { sumOfSquaresNodes } from './row-sums.ts';
 import { lowestTwoInParallel, rowwiseInParallel } from './scoring-pool.ts';
 
 const SCREEN_GRAPH: OnnxGraph = {
@@ -115,9 +116,9 @@ const QUANTIZE_GRAPH: OnnxGraph = {
     { op: 'QuantizeLinear', inputs: ['x', 'step', 'zero'], outputs: ['codes'] },
     { op: 'DequantizeLinear', inputs: ['codes', 'step', 'zero'], outputs: ['approx'] },
     { op: 'Sub', inputs: ['x', 'approx'], outputs: ['residual'] },
-    { op: 'ReduceSumSquare', inputs: ['residual'], outputs: ['error_sq'], attrs: { axes: [1], keepdims: 0 } },
-    { op: 'ReduceSumSquare', inputs: ['approx'], outputs: ['approx_sq'], attrs: { axes: [1], keepdims: 0 } },
-    { op: 'ReduceSumSquare', inputs: ['x'], outputs: ['length_sq'], attrs: { axes: [1], keepdims: 0 } },
+    ...sumOfSquaresNodes('residual', 'error_sq', 0),
+    ...sumOfSquaresNodes('approx', 'approx_sq', 0),
+    ...sumOfSquaresNodes('x', 'length_sq', 0),
   ],
 };
 

@@ -15,8 +15,8 @@ export interface OnnxNode {
   outputs: string[];
   /** operator set domain: '' (ONNX) unless a contrib op such as com.microsoft's MatMulIntegerToFloat */
   domain?: string;
-  /** int and int-list attributes (all the small graphs here need); floats are written as FLOAT. */
-  attrs?: Record<string, number | number[] | { float: number }>;
+  /** int and int-list attributes, FLOATs, and 1-D int64 TENSORs (a Constant node's `value`). */
+  attrs?: Record<string, number | number[] | { float: number } | { int64s: number[] }>;
 }
 
 export interface OnnxValue {
@@ -90,6 +90,7 @@ class ProtoWriter {
 
 const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
+const ATTR_TENSOR = 4;
 const ATTR_INTS = 7;
 
 function writeNode(w: ProtoWriter, node: OnnxNode, index: number): void {
@@ -106,6 +107,12 @@ function writeNode(w: ProtoWriter, node: OnnxNode, index: number): void {
         a.int(20, ATTR_INTS);
       } else if (typeof value === 'number') {
         a.int(3, value).int(20, ATTR_INT);
+      } else if ('int64s' in value) {
+        // TensorProto: dims (1), data_type (2), int64_data (7)
+        a.message(5, (t) => {
+          t.int(1, value.int64s.length).int(2, ELEM_INT64);
+          for (const item of value.int64s) t.int(7, item);
+        }).int(20, ATTR_TENSOR);
       } else {
         a.float(2, value.float).int(20, ATTR_FLOAT);
       }
