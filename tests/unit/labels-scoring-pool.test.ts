@@ -7,7 +7,8 @@ import { quantizeRows } from '../../src/core/labels/int8-screen.ts';
 import { lloyd } from '../../src/core/labels/lloyd.ts';
 import { gatherRows, l2NormalizeRows, matrix, sharedFloats, type Matrix } from '../../src/core/labels/matrix.ts';
 import { sampleWithoutReplacement, seededRng } from '../../src/core/labels/rng.ts';
-import { parallelTaskCount, setScoringThreads } from '../../src/core/labels/scoring-pool.ts';
+import { applyMoves } from '../../src/core/labels/move-log.ts';
+import { applyMovesInParallel, parallelTaskCount, setScoringThreads } from '../../src/core/labels/scoring-pool.ts';
 import { plantedClusters } from '../support/planted-clusters.ts';
 
 // K = 100 makes chunks of 1,310 rows, so 6,000 rows are five chunks to share.
@@ -69,6 +70,44 @@ describe('k-means scoring pool', () => {
     expect(Array.from(two.value.squared)).toEqual(Array.from(one.value.squared));
     expect(Array.from(two.value.assigned)).toEqual(Array.from(one.value.assigned));
     expect(Array.from(two.value.codes)).toEqual(Array.from(one.value.codes));
+  });
+
+  it('moves rows between the sums on two threads, split by columns, bit for bit as one thread does', async () => {
+    const [count, width, clusters] = [5000, 384, 50];
+    const rows = l2NormalizeRows(plantedClusters(count, width, clusters, 2.0, 2).x).data;
+    const rng = seededRng(8);
+    const pick = (limit: number) => Int32Array.from({ length: count }, () => Math.floor(rng.next() * limit));
+    const moves = { rows: pick(count), from: pick(clusters), to: pick(clusters), count };
+    moves.from[0] = -1; // a row added from nowhere, as the first assignment does
+    const start = () => {
+      const sums = new Float64Array(new SharedArrayBuffer(8 * clusters * width));
+      sums.forEach((_, i) => (sums[i] = Math.sin(i)));
+      return sums;
+    };
+    const [alone, together] = [start(), start()];
+    applyMoves(alone, rows, width, moves, 0, width);
+    const run = await onThreads(2, () => applyMovesInParallel(together, rows, width, moves));
+    expect(run.value).toBe(true);
+    expect(run.parallel).toBe(1);
+    expect(Array.from(together)).toEqual(Array.from(alone));
+  });
+
+  it('recounts the sums when a worker fails while moving rows, and gives the one-thread run', async () => {
+    const wide = l2NormalizeRows(plantedClusters(4000, 384, 40, 2.0, 6).x); // the first assignment's 4,000 moves are shared
+    const start = gatherRows(wide, sampleWithoutReplacement(seededRng(1), 4000, 40));
+    const one = await onThreads(1, () => lloyd(wide, start, 30));
+    const failing = fileURLToPath(new URL('../support/moves-failing-scoring-worker.ts', import.meta.url));
+    const onWarning = () => undefined;
+    process.on('warning', onWarning);
+    try {
+      const two = await onThreads(2, () => lloyd(wide, start, 30), failing);
+      expect(two.parallel).toBeGreaterThan(0);
+      expect(two.value.iterations).toBe(one.value.iterations);
+      expect(Array.from(two.value.assignment)).toEqual(Array.from(one.value.assignment));
+      expect(Array.from(two.value.centroids.data)).toEqual(Array.from(one.value.centroids.data));
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('scores in this thread, correctly and with one warning, when a worker fails', async () => {

@@ -8,8 +8,9 @@ export interface ClusterSums {
   counts: Float64Array; // k
 }
 
+/** Zero sums, in shared memory so that the scoring threads can move rows between them (move-log.ts). */
 export function emptySums(k: number, d: number): ClusterSums {
-  return { sums: new Float64Array(k * d), counts: new Float64Array(k) };
+  return { sums: new Float64Array(new SharedArrayBuffer(8 * k * d)), counts: new Float64Array(k) };
 }
 
 /** Adds every row of x to the sum of its assigned cluster. */
@@ -65,20 +66,6 @@ export function writeMeans(source: ClusterSums, centroids: Matrix): void {
     if (count === 0) continue;
     for (let j = 0; j < d; j++) centroids.data[cluster * d + j] = (source.sums[cluster * d + j] as number) / count;
   }
-}
-
-/** Moves row `row` of x from cluster `from` to cluster `to` in the sums (the incremental M-step). */
-export function moveRow(target: ClusterSums, x: Matrix, row: number, from: number, to: number): void {
-  const { data, cols: d } = x;
-  const { sums, counts } = target;
-  const [source, destination, offset] = [from * d, to * d, row * d];
-  for (let j = 0; j < d; j++) {
-    const value = data[offset + j]!;
-    sums[source + j]! -= value;
-    sums[destination + j]! += value;
-  }
-  counts[from]!--;
-  counts[to]!++;
 }
 
 export function copySums(source: ClusterSums): ClusterSums {

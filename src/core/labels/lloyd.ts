@@ -9,12 +9,13 @@
 // 8-bit product of int8-screen.ts, whose proven error bound settles most of them, and only the rest
 // go through the float32 distance step — the same graph arithmetic as a full pass, so the same
 // argmin. The centroid sums are updated by the rows that moved.
-import { accumulate, copySums, emptySums, moveRow, reseedEmptyClusters, writeMeans, type ClusterSums } from './centroid-update.ts';
+import { accumulate, copySums, emptySums, reseedEmptyClusters, writeMeans, type ClusterSums } from './centroid-update.ts';
 import { assignedDistances, lowestTwoDistances, nearestCentroids, type NearestCentroids } from './distance-step.ts';
 import { quantizeCentroids, quantizeRows, screenBound, screeningAvailable, screenRows, type QuantizedRows } from './int8-screen.ts';
 import { floatRows, type LowestTwo } from './lowest-two.ts';
 import type { Matrix } from './matrix.ts';
-import { sharedRows } from './scoring-pool.ts';
+import { MoveLog } from './move-log.ts';
+import { applyMovesInParallel, sharedRows } from './scoring-pool.ts';
 
 export interface LloydResult extends NearestCentroids {
   centroids: Matrix;
@@ -167,13 +168,21 @@ export async function lloyd(
   const bounds = new RowBounds(rows, n, d);
   const sums = emptySums(k, d);
   const source = floatRows(x.data, n, d);
+  // Row moves reach the sums in batches, split by columns between the scoring threads; were a thread
+  // to fail halfway, the sums are counted again from the assignment.
+  const log = new MoveLog(sums, async (moves) => {
+    if (await applyMovesInParallel(sums.sums, x.data, d, moves)) return;
+    sums.sums.fill(0);
+    sums.counts.fill(0);
+    accumulate(sums, x, bounds.assignment);
+  });
   let changed = 0;
 
-  /** Takes a row's new assignment, moving it between the sums. */
+  /** Takes a row's new assignment, logging its move between the sums. */
   const assign = (row: number, cluster: number) => {
     const from = bounds.assignment[row] as number;
     if (from === cluster) return;
-    moveRow(sums, x, row, from, cluster);
+    log.add(row, from, cluster);
     bounds.assignment[row] = cluster;
     changed++;
   };
@@ -189,13 +198,14 @@ export async function lloyd(
   bounds.setCentroidNorm(maxRowNorm(centroids));
   const first = await lowestTwoDistances(source, centroids, Int32Array.from({ length: n }, (_, i) => i));
   bounds.assignment.set(first.nearest);
-  accumulate(sums, x, bounds.assignment);
+  first.nearest.forEach((cluster, row) => log.add(row, -1, cluster));
   applyExact(first);
 
   let iterations = 0;
   let reseeded = 0;
   let undecidedShare = 0;
   while (iterations < maxIterations) {
+    await log.flush();
     let update: ClusterSums = sums;
     if (sums.counts.includes(0)) {
       // Re-seeding takes the rows farthest from their centroids, by plain Lloyd's own distances.

@@ -1,15 +1,18 @@
-// The k-means scoring graphs on every core. ONNX Runtime's own threads split each operator and
-// meet after it, which the short graphs of the pruned Lloyd step do not pay for (graph-session.ts);
-// here whole chunks of rows are the unit instead: this thread and one worker per other core draw
-// chunk numbers from one shared counter and each scores its chunks with its own single-threaded
-// sessions, so a core that another process holds simply takes fewer chunks. The rows, the row list
-// and the results live in shared memory: nothing is copied per call but the centroids.
+// The k-means passes on every core: the scoring graphs (8-bit screen, float32 lowest-two, distances,
+// quantization) and the row moves between cluster sums. ONNX Runtime's own threads split each
+// operator and meet after it, which the short graphs of the pruned Lloyd step do not pay for
+// (graph-session.ts); here whole chunks are the unit instead (rows for the graphs, blocks of columns
+// for the moves): this thread and one worker per other core draw chunk numbers from one shared
+// counter, each with its own single-threaded sessions, so a core that another process holds simply
+// takes fewer chunks. Rows, row lists, sums and results live in shared memory: nothing is copied per
+// call but the centroids.
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { emptyLowestTwo, lowestTwoOverRows, rowSource, scoreChunks, type LowestTwo, type LowestTwoScorer } from './lowest-two.ts';
+import { applyMoves, type Moves } from './move-log.ts';
 import { runRowwiseChunks, type RowColumn, type RowData, type RowwiseRun } from './rowwise-graph.ts';
 import type { OnnxGraph } from './onnx-proto.ts';
 
@@ -34,6 +37,7 @@ export type PoolTask = (
       result: LowestTwo;
     }
   | { kind: 'rowwise'; run: Omit<RowwiseRun, 'fixed'> }
+  | { kind: 'moves'; sums: Float64Array; x: Float32Array; d: number; moves: Moves; block: number }
 ) & {
   fixed: TensorSpec[];
   /** the next chunk number, drawn with Atomics.add */
@@ -57,6 +61,11 @@ export async function runPoolTask(task: PoolTask): Promise<void> {
   const fixed = Object.fromEntries(task.fixed.map((t) => [t.name, new ort.Tensor(t.type, t.data, t.dims)]));
   const nextChunk = () => Atomics.add(task.counter, 0, 1);
   if (task.kind === 'rowwise') return runRowwiseChunks({ ...task.run, fixed }, nextChunk);
+  if (task.kind === 'moves') {
+    const { sums, x, d, moves, block } = task;
+    for (let start = nextChunk() * block; start < d; start = nextChunk() * block) applyMoves(sums, x, d, moves, start, Math.min(d, start + block));
+    return;
+  }
   await scoreChunks(task.graph, rowSource(task.input, task.source, task.cols), fixed, task.chunk, task.result, nextChunk);
 }
 
@@ -213,6 +222,28 @@ export async function rowwiseInParallel(run: Omit<RowwiseRun, 'outputs'>, output
   let next = 0;
   await runRowwiseChunks({ ...run, outputs: columns }, () => next++);
   return byName(columns);
+}
+
+// Columns per chunk of a moves task: 64 float64 sums are 8 cache lines, 64 float32 values 4.
+const MOVE_COLUMNS = 64;
+// Below this many value moves (about a millisecond of one thread's work), a task costs more than it saves.
+const MOVES_WORTH_SHARING = 1 << 20;
+
+/**
+ * Applies the moves to every column of the sums; on every scoring thread, each taking blocks of
+ * columns, when the sums and rows are in shared memory and there is enough to share. False when a
+ * worker failed: the sums may then hold part of the moves, and only a recount from the assignment
+ * can restore them.
+ */
+export async function applyMovesInParallel(sums: Float64Array, x: Float32Array, d: number, moves: Moves): Promise<boolean> {
+  const chunks = Math.ceil(d / MOVE_COLUMNS);
+  if (moves.count * d >= MOVES_WORTH_SHARING && parallel(chunks, [sums, x])) {
+    const [rows, from, to] = [moves.rows, moves.from, moves.to].map((values) => shared(values.subarray(0, moves.count))) as [Int32Array, Int32Array, Int32Array];
+    const task: PoolTask = { kind: 'moves', sums, x, d, moves: { rows, from, to, count: moves.count }, block: MOVE_COLUMNS, fixed: [], counter: counter() };
+    return onEveryThread(task, chunks);
+  }
+  applyMoves(sums, x, d, moves, 0, d);
+  return true;
 }
 
 function counter(): Int32Array {
