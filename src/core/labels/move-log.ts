@@ -1,8 +1,8 @@
 // The incremental M-step of the pruned Lloyd loop, batched: rows that change cluster are logged as
-// they are decided and their sums moved together before the next update. Each column of the sums
-// receives the same additions in the same order as moving the rows one by one would give, so the
-// result is bit for bit the same; what batching buys is that the columns can be split between
-// threads (scoring-pool.ts), which share no sum.
+// they are decided and their sums moved together before the next update. Each cluster's sums receive
+// the same additions and subtractions in the same order as moving the rows one by one would give, so
+// the result is bit for bit the same; what batching buys is that the clusters can be split between
+// threads (scoring-pool.ts), which then share no sum.
 import type { ClusterSums } from './centroid-update.ts';
 
 /** Rows to move, in order; `from` −1 adds a row without taking it from a cluster. */
@@ -13,15 +13,18 @@ export interface Moves {
   count: number;
 }
 
-/** Applies the moves to columns [start, end) of the sums (x: row-major, `d` wide). */
-export function applyMoves(sums: Float64Array, x: Float32Array, d: number, moves: Moves, start: number, end: number): void {
+/** Applies the moves' parts that touch clusters [first, end) to the sums (x: row-major, `d` wide). */
+export function applyMoves(sums: Float64Array, x: Float32Array, d: number, moves: Moves, first: number, end: number): void {
   const { rows, from, to, count } = moves;
   for (let i = 0; i < count; i++) {
+    const source = from[i]!;
+    const destination = to[i]!;
+    const takes = source >= first && source < end;
+    const gives = destination >= first && destination < end;
+    if (!takes && !gives) continue;
     const row = rows[i]! * d;
-    const source = from[i]! * d;
-    const destination = to[i]! * d;
-    if (source >= 0) for (let j = start; j < end; j++) sums[source + j]! -= x[row + j]!;
-    for (let j = start; j < end; j++) sums[destination + j]! += x[row + j]!;
+    if (takes) for (let j = 0, at = source * d; j < d; j++) sums[at + j]! -= x[row + j]!;
+    if (gives) for (let j = 0, at = destination * d; j < d; j++) sums[at + j]! += x[row + j]!;
   }
 }
 

@@ -1,7 +1,7 @@
 // The k-means passes on every core: the scoring graphs (8-bit screen, float32 lowest-two, distances,
 // quantization) and the row moves between cluster sums. ONNX Runtime's own threads split each
 // operator and meet after it, which the short graphs of the pruned Lloyd step do not pay for
-// (graph-session.ts); here whole chunks are the unit instead (rows for the graphs, blocks of columns
+// (graph-session.ts); here whole chunks are the unit instead (rows for the graphs, groups of clusters
 // for the moves): this thread and one worker per other core draw chunk numbers from one shared
 // counter, each with its own single-threaded sessions, so a core that another process holds simply
 // takes fewer chunks. Rows, row lists, sums and results live in shared memory: nothing is copied per
@@ -37,7 +37,7 @@ export type PoolTask = (
       result: LowestTwo;
     }
   | { kind: 'rowwise'; run: Omit<RowwiseRun, 'fixed'> }
-  | { kind: 'moves'; sums: Float64Array; x: Float32Array; d: number; moves: Moves; block: number }
+  | { kind: 'moves'; sums: Float64Array; x: Float32Array; d: number; k: number; moves: Moves; block: number }
 ) & {
   fixed: TensorSpec[];
   /** the next chunk number, drawn with Atomics.add */
@@ -62,8 +62,8 @@ export async function runPoolTask(task: PoolTask): Promise<void> {
   const nextChunk = () => Atomics.add(task.counter, 0, 1);
   if (task.kind === 'rowwise') return runRowwiseChunks({ ...task.run, fixed }, nextChunk);
   if (task.kind === 'moves') {
-    const { sums, x, d, moves, block } = task;
-    for (let start = nextChunk() * block; start < d; start = nextChunk() * block) applyMoves(sums, x, d, moves, start, Math.min(d, start + block));
+    const { sums, x, d, k, moves, block } = task;
+    for (let first = nextChunk() * block; first < k; first = nextChunk() * block) applyMoves(sums, x, d, moves, first, Math.min(k, first + block));
     return;
   }
   await scoreChunks(task.graph, rowSource(task.input, task.source, task.cols), fixed, task.chunk, task.result, nextChunk);
@@ -224,25 +224,26 @@ export async function rowwiseInParallel(run: Omit<RowwiseRun, 'outputs'>, output
   return byName(columns);
 }
 
-// Columns per chunk of a moves task: 64 float64 sums are 8 cache lines, 64 float32 values 4.
-const MOVE_COLUMNS = 64;
 // Below this many value moves (about a millisecond of one thread's work), a task costs more than it saves.
 const MOVES_WORTH_SHARING = 1 << 20;
 
 /**
- * Applies the moves to every column of the sums; on every scoring thread, each taking blocks of
- * columns, when the sums and rows are in shared memory and there is enough to share. False when a
- * worker failed: the sums may then hold part of the moves, and only a recount from the assignment
+ * Applies the moves to the sums (k clusters, `d` wide); on every scoring thread, each taking groups
+ * of clusters, when the sums and rows are in shared memory and there is enough to share. False when
+ * a worker failed: the sums may then hold part of the moves, and only a recount from the assignment
  * can restore them.
  */
 export async function applyMovesInParallel(sums: Float64Array, x: Float32Array, d: number, moves: Moves): Promise<boolean> {
-  const chunks = Math.ceil(d / MOVE_COLUMNS);
+  const k = sums.length / d;
+  // Groups of clusters, several per thread so that a thread with busier clusters takes fewer groups.
+  const block = Math.max(1, Math.ceil(k / (4 * threads)));
+  const chunks = Math.ceil(k / block);
   if (moves.count * d >= MOVES_WORTH_SHARING && parallel(chunks, [sums, x])) {
     const [rows, from, to] = [moves.rows, moves.from, moves.to].map((values) => shared(values.subarray(0, moves.count))) as [Int32Array, Int32Array, Int32Array];
-    const task: PoolTask = { kind: 'moves', sums, x, d, moves: { rows, from, to, count: moves.count }, block: MOVE_COLUMNS, fixed: [], counter: counter() };
+    const task: PoolTask = { kind: 'moves', sums, x, d, k, moves: { rows, from, to, count: moves.count }, block, fixed: [], counter: counter() };
     return onEveryThread(task, chunks);
   }
-  applyMoves(sums, x, d, moves, 0, d);
+  applyMoves(sums, x, d, moves, 0, k);
   return true;
 }
 
