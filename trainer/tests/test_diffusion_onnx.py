@@ -8,6 +8,7 @@ import torch
 from selfguide_trainer.__main__ import main as cli
 from selfguide_trainer.diffusion.loading import TrainedModel, resolve_checkpoint
 from selfguide_trainer.diffusion.onnx_export import example_inputs, export
+from selfguide_trainer.diffusion.onnx_rewrite import SUBPIXEL
 
 from diffusion_helpers import fmnist_args, image_rows, train, write_manifest
 
@@ -31,6 +32,8 @@ def test_onnx_matches_pytorch(tmp_path, capsys, mode):
     _randomize(trained.model)
     meta = export(trained, tmp_path / "export")
     assert meta["export_check"]["max_abs_diff"] <= 1e-4
+    # The UNet's upsampling blocks were rewritten (onnx_rewrite.py) and the parity above holds after it.
+    assert meta["onnx"]["rewrites"][SUBPIXEL] == len(trained.unet_config.channel_mult) - 1  # one Upsample per level but the last
     session = ort.InferenceSession(str(tmp_path / "export" / "model.onnx"), providers=["CPUExecutionProvider"])
     names = [i.name for i in session.get_inputs()]
     assert names == (["x_t", "t", "cond"] if mode == "label" else ["x_t", "t", "cond", "layout"])

@@ -10,11 +10,13 @@ import json
 from pathlib import Path
 
 import numpy as np
+import onnx
 import torch
 from torch import nn
 
 from .guidance import CONVENTION
 from .loading import TrainedModel
+from .onnx_rewrite import SUBPIXEL, subpixel_upsample_convs
 from .schedule import BETA_END, BETA_START, NUM_TIMESTEPS
 
 OPSET = 17
@@ -92,7 +94,11 @@ def export(trained: TrainedModel, out_dir: Path, verify: bool = True) -> dict:
     torch.onnx.export(  # the TorchScript exporter: one self-contained file, dynamic batch via dynamic_axes
         wrapper, tuple(torch.from_numpy(feed[n]) for n in names), str(onnx_path), dynamo=False, opset_version=OPSET,
         input_names=names, output_names=["eps"], dynamic_axes={n: {0: "B"} for n in names + ["eps"]})
+    graph = onnx.load(str(onnx_path))
+    rewrites = {SUBPIXEL: subpixel_upsample_convs(graph)}
+    onnx.save(graph, str(onnx_path))
     meta = model_json(trained, inputs, outputs)
+    meta["onnx"]["rewrites"] = rewrites
     if verify:
         meta["export_check"] = {"max_abs_diff": parity(wrapper, onnx_path, inputs), "batch": 3}
     (out_dir / "model.json").write_text(json.dumps(meta, indent=2) + "\n")
