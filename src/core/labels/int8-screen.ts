@@ -63,7 +63,7 @@ let xRange: Promise<{ zero: number; levels: number }> | undefined;
 
 async function exactXRange(): Promise<{ zero: number; levels: number }> {
   try {
-    const session = await graphSession(SCREEN_GRAPH);
+    const session = await graphSession(SCREEN_GRAPH, 1); // the same session the scoring loop uses
     const d = 64;
     const out = await session.run({
       qx: new ort.Tensor('uint8', new Uint8Array(d).fill(255), [1, d]),

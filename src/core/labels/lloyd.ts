@@ -168,8 +168,8 @@ export async function lloyd(
   const bounds = new RowBounds(rows, n, d);
   const sums = emptySums(k, d);
   const source = floatRows(x.data, n, d);
-  // Row moves reach the sums in batches, split by columns between the scoring threads; were a thread
-  // to fail halfway, the sums are counted again from the assignment.
+  // Row moves reach the sums in batches, groups of clusters split between the scoring threads; were
+  // a thread to fail halfway, the sums are counted again from the assignment.
   const log = new MoveLog(sums, async (moves) => {
     if (await applyMovesInParallel(sums.sums, x.data, d, moves)) return;
     sums.sums.fill(0);
