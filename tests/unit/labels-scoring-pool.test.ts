@@ -72,7 +72,7 @@ describe('k-means scoring pool', () => {
     expect(Array.from(two.value.codes)).toEqual(Array.from(one.value.codes));
   });
 
-  it('moves rows between the sums on two threads, split by columns, bit for bit as one thread does', async () => {
+  it('moves rows between the sums on two threads, split by groups of clusters, bit for bit as one thread does', async () => {
     const [count, width, clusters] = [5000, 384, 50];
     const rows = l2NormalizeRows(plantedClusters(count, width, clusters, 2.0, 2).x).data;
     const rng = seededRng(8);
@@ -110,20 +110,28 @@ describe('k-means scoring pool', () => {
     }
   });
 
-  it('scores in this thread, correctly and with one warning, when a worker fails', async () => {
-    const expected = await onThreads(1, () => nearestCentroids(x, init));
-    const warnings: string[] = [];
-    const onWarning = (warning: Error) => warnings.push(warning.message);
-    process.on('warning', onWarning);
-    try {
-      const failing = fileURLToPath(new URL('../support/failing-scoring-worker.ts', import.meta.url));
-      const result = await onThreads(2, async () => [await nearestCentroids(x, init), await nearestCentroids(x, init)], failing);
-      for (const run of result.value) expect(Array.from(run.assignment)).toEqual(Array.from(expected.value.assignment));
-      expect(result.parallel).toBe(1); // the first call tried the worker; the second did not
-      await new Promise((resolve) => setImmediate(resolve));
-      expect(warnings).toEqual([expect.stringContaining('planted worker failure')]);
-    } finally {
-      process.off('warning', onWarning);
-    }
-  });
+  const failingWorkers = [
+    ['fails its task', fileURLToPath(new URL('../support/failing-scoring-worker.ts', import.meta.url)), 'planted worker failure'],
+    ['cannot start', fileURLToPath(new URL('../support/no-such-worker.ts', import.meta.url)), 'no-such-worker.ts'],
+  ] as const;
+  // Enough rows that this thread is still busy with its share when the worker fails.
+  const many = l2NormalizeRows(plantedClusters(40_000, 384, k, 2.0, 12).x);
+  for (const [what, file, message] of failingWorkers) {
+    it(`scores in this thread, correctly and with one warning, when a worker ${what}`, async () => {
+      const centroids = gatherRows(many, Int32Array.from({ length: k }, (_, i) => i));
+      const expected = await onThreads(1, () => nearestCentroids(many, centroids));
+      const warnings: string[] = [];
+      const onWarning = (warning: Error) => warnings.push(warning.message);
+      process.on('warning', onWarning);
+      try {
+        const result = await onThreads(2, async () => [await nearestCentroids(many, centroids), await nearestCentroids(many, centroids)], file);
+        for (const run of result.value) expect(Array.from(run.assignment)).toEqual(Array.from(expected.value.assignment));
+        expect(result.parallel).toBe(1); // the first call tried the worker; the second did not
+        await new Promise((resolve) => setImmediate(resolve));
+        expect(warnings).toEqual([expect.stringContaining(message)]);
+      } finally {
+        process.off('warning', onWarning);
+      }
+    });
+  }
 });

@@ -158,16 +158,20 @@ function isShared(data: { buffer: ArrayBufferLike }): boolean {
  * results) when a worker failed, after which workers are no longer used.
  */
 async function onEveryThread(task: PoolTask, chunks: number): Promise<boolean> {
-  const others = helpers()
-    .slice(0, chunks - 1)
-    .map((worker) => runInWorker(worker, task));
+  let others: Promise<void>[] = [];
   parallelTasks++;
   try {
+    others = helpers()
+      .slice(0, chunks - 1)
+      .map((worker) => runInWorker(worker, task));
+    // Awaited after this thread's share: a worker failing meanwhile is not an unhandled rejection.
+    for (const other of others) other.catch(() => undefined);
     await runPoolTask(task);
     await Promise.all(others);
     return true;
   } catch (error) {
-    // A worker that failed may have left chunks unscored: the caller scores them all again here.
+    // Wait until every worker has stopped touching the task's memory. A failed one may have left
+    // chunks undone: the caller does them all again here.
     await Promise.allSettled(others);
     broken = true;
     process.emitWarning(`k-means scoring continues on one thread: ${error instanceof Error ? error.message : String(error)}`);
