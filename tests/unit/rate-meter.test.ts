@@ -37,7 +37,7 @@ describe('RateMeter', () => {
     expect(Math.max(...etas)).toBeLessThan(1.35);
   });
 
-  it('shows no ETA once a job has made no progress for a whole window', () => {
+  it('shows no ETA once a job has made no progress for a whole span', () => {
     const meter = new RateMeter(30_000);
     for (let second = 0; second <= 10; second++) meter.update(second * 5, second * 1000);
     let rate: number | null = null;

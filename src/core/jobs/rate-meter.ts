@@ -1,8 +1,8 @@
-// Items per second and time left, over a sliding window so that the numbers a user reads neither jump
-// with every update nor collapse during a short pause. A training run stops for a checkpoint or a
-// preview every few hundred steps: an average over the last few seconds fell to ~0 in each pause and
-// the ETA leapt from 2 minutes to 27 and back (the demo's log, 2026-11-29); over a window longer than
-// such a cycle the rate is the cycle's own average, pauses included, which is what the ETA needs.
+// Items per second and time left, measured over the last 30 s so that the numbers a user reads
+// neither jump with every update nor collapse during a short pause. A training run stops for a
+// checkpoint or a preview every few hundred steps: an average over the last few seconds fell to ~0 in
+// each pause and the ETA leapt from 2 minutes to 27 and back (the demo's log, 2026-11-29); over a span
+// longer than such a cycle the rate is the cycle's own average, pauses included, which the ETA needs.
 
 interface Sample {
   time: number;
@@ -10,20 +10,20 @@ interface Sample {
 }
 
 export class RateMeter {
-  private readonly windowMs: number;
+  private readonly spanMs: number;
   private samples: Sample[] = [];
 
-  constructor(windowMs = 30_000) {
-    this.windowMs = windowMs;
+  constructor(spanMs = 30_000) {
+    this.spanMs = spanMs;
   }
 
-  /** Records that `done` items are finished at time `now` (ms); returns the rate in items/s over the window. */
+  /** Records that `done` items are finished at time `now` (ms); returns the rate in items/s over the span. */
   update(done: number, now: number): number | null {
     const last = this.samples.at(-1);
     if (last && done < last.done) this.samples = []; // counting started again
     if (!last || now > last.time) this.samples.push({ time: now, done });
-    // Keep the newest sample at or before the window's start, so that the window stays spanned.
-    while (this.samples.length > 2 && (this.samples[1] as Sample).time <= now - this.windowMs) this.samples.shift();
+    // Keep the newest sample at or before the span's start, so that the whole span is covered.
+    while (this.samples.length > 2 && (this.samples[1] as Sample).time <= now - this.spanMs) this.samples.shift();
     const oldest = this.samples[0] as Sample;
     const newest = this.samples.at(-1) as Sample;
     if (newest.time <= oldest.time) return null;

@@ -175,7 +175,7 @@ export async function lloyd(
     sums.sums.fill(0);
     sums.counts.fill(0);
     accumulate(sums, x, bounds.assignment);
-  });
+  }, n); // room for the first assignment, which logs every row
   let changed = 0;
 
   /** Takes a row's new assignment, logging its move between the sums. */

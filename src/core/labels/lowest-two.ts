@@ -4,6 +4,7 @@
 // consecutive rows is fed as a view, scattered rows are gathered inside the graph.
 import * as ort from 'onnxruntime-node';
 import { floatTensor, graphSession } from './graph-session.ts';
+import { rowTensor } from './rowwise-graph.ts';
 import { ELEM_FLOAT, ELEM_INT32, type OnnxGraph, type OnnxNode, type OnnxValue } from './onnx-proto.ts';
 
 /** Nodes from an n×k `scores` matrix to `nearest`, `first` and `second` (masking the first with +∞). */
@@ -115,13 +116,8 @@ export const lowestTwoOverRows: LowestTwoScorer = async (graph, source, rows, fi
 
 /** Rows of `data` (row-major, `cols` wide) as the graph input `input`. */
 export function rowSource(input: string, data: Float32Array | Uint8Array, cols: number): RowSource {
-  const type = data instanceof Float32Array ? 'float32' : 'uint8';
-  const rows = data.length / cols;
-  return {
-    input,
-    all: new ort.Tensor(type, data, [rows, cols]),
-    slice: (start, end) => new ort.Tensor(type, data.subarray(start * cols, end * cols), [end - start, cols]),
-  };
+  const column = { name: input, data, width: cols };
+  return { input, all: rowTensor(column, 0, data.length / cols), slice: (start, end) => rowTensor(column, start, end) };
 }
 
 export function floatRows(data: Float32Array, rows: number, cols: number): RowSource {

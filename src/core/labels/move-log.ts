@@ -44,7 +44,7 @@ export class MoveLog {
   /** Logs row → cluster `to` (from cluster `from`, or from nowhere when −1). */
   add(row: number, from: number, to: number): void {
     let { moves } = this;
-    if (moves.count === moves.rows.length) moves = this.moves = this.grown(2 * moves.count);
+    if (moves.count === moves.rows.length) moves = this.moves = this.grown(Math.max(1024, 2 * moves.count));
     moves.rows[moves.count] = row;
     moves.from[moves.count] = from;
     moves.to[moves.count] = to;

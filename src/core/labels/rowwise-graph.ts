@@ -33,7 +33,8 @@ function tensorType(data: RowData): ort.Tensor.Type {
   return 'int64';
 }
 
-function rowsOf(column: RowColumn, start: number, end: number): ort.Tensor {
+/** Rows [start, end) of a column as a tensor over the same memory. */
+export function rowTensor(column: RowColumn, start: number, end: number): ort.Tensor {
   const values = column.data.subarray(start * column.width, end * column.width);
   return new ort.Tensor(tensorType(column.data), values, column.vector ? [end - start] : [end - start, column.width]);
 }
@@ -43,7 +44,7 @@ export async function runRowwiseChunks(run: RowwiseRun, nextChunk: () => number)
   const names = run.outputs.map((output) => output.name);
   for (let start = nextChunk() * run.chunk; start < run.rows; start = nextChunk() * run.chunk) {
     const end = Math.min(run.rows, start + run.chunk);
-    const feeds = { ...run.fixed, ...Object.fromEntries(run.inputs.map((input) => [input.name, rowsOf(input, start, end)])) };
+    const feeds = { ...run.fixed, ...Object.fromEntries(run.inputs.map((input) => [input.name, rowTensor(input, start, end)])) };
     const out = await session.run(feeds, names);
     for (const output of run.outputs) output.data.set(out[output.name]?.data as never, start * output.width);
   }
