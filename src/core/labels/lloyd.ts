@@ -160,7 +160,7 @@ export async function lloyd(
 ): Promise<LloydResult> {
   const { rows: n, cols: d } = x;
   const k = init.rows;
-  // In shared memory, so that every scoring thread reads the rows without a copy.
+  // In a kernel memory, so that every scoring thread and the move kernel read the rows without a copy.
   x = { ...x, data: sharedRows(x.data) };
   let centroids = copyMatrix(init);
   const rows = await quantizeRows(x);

@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { emptyLowestTwo, lowestTwoOverRows, rowSource, scoreChunks, type LowestTwo, type LowestTwoScorer } from './lowest-two.ts';
-import { applyMoves, type Moves } from './move-log.ts';
+import { kernelMemoryOf, sharedBytes } from './kernel-memory.ts';
+import { moveApplier } from './move-kernel.ts';
+import type { Moves } from './move-log.ts';
 import { runRowwiseChunks, type RowColumn, type RowData, type RowwiseRun } from './rowwise-graph.ts';
 import type { OnnxGraph } from './onnx-proto.ts';
 
@@ -37,7 +39,17 @@ export type PoolTask = (
       result: LowestTwo;
     }
   | { kind: 'rowwise'; run: Omit<RowwiseRun, 'fixed'> }
-  | { kind: 'moves'; sums: Float64Array; x: Float32Array; d: number; k: number; moves: Moves; block: number }
+  | {
+      kind: 'moves';
+      sums: Float64Array;
+      x: Float32Array;
+      /** the WebAssembly memory x lies in, for the move kernel (a worker cannot find it from x) */
+      rowsMemory: WebAssembly.Memory | undefined;
+      d: number;
+      k: number;
+      moves: Moves;
+      block: number;
+    }
 ) & {
   fixed: TensorSpec[];
   /** the next chunk number, drawn with Atomics.add */
@@ -63,7 +75,8 @@ export async function runPoolTask(task: PoolTask): Promise<void> {
   if (task.kind === 'rowwise') return runRowwiseChunks({ ...task.run, fixed }, nextChunk);
   if (task.kind === 'moves') {
     const { sums, x, d, k, moves, block } = task;
-    for (let first = nextChunk() * block; first < k; first = nextChunk() * block) applyMoves(sums, x, d, moves, first, Math.min(k, first + block));
+    const apply = moveApplier(x, d, moves, task.rowsMemory);
+    for (let first = nextChunk() * block; first < k; first = nextChunk() * block) apply(sums, first, Math.min(k, first + block));
     return;
   }
   await scoreChunks(task.graph, rowSource(task.input, task.source, task.cols), fixed, task.chunk, task.result, nextChunk);
@@ -244,10 +257,11 @@ export async function applyMovesInParallel(sums: Float64Array, x: Float32Array, 
   const chunks = Math.ceil(k / block);
   if (moves.count * d >= MOVES_WORTH_SHARING && parallel(chunks, [sums, x])) {
     const [rows, from, to] = [moves.rows, moves.from, moves.to].map((values) => shared(values.subarray(0, moves.count))) as [Int32Array, Int32Array, Int32Array];
-    const task: PoolTask = { kind: 'moves', sums, x, d, k, moves: { rows, from, to, count: moves.count }, block, fixed: [], counter: counter() };
+    const rowsMemory = kernelMemoryOf(x.buffer);
+    const task: PoolTask = { kind: 'moves', sums, x, rowsMemory, d, k, moves: { rows, from, to, count: moves.count }, block, fixed: [], counter: counter() };
     return onEveryThread(task, chunks);
   }
-  applyMoves(sums, x, d, moves, 0, k);
+  moveApplier(x, d, moves)(sums, 0, k);
   return true;
 }
 
@@ -258,12 +272,16 @@ function counter(): Int32Array {
 const sharedCopies = new WeakMap<object, Float32Array | Uint8Array>();
 
 /**
- * `data` in shared memory (itself if it already is), for row sources the pool can read; kept while
- * `data` lives, so restarts on the same rows copy them once.
+ * `data` in a kernel memory (itself if it already is), which the pool's threads and the WebAssembly
+ * kernels read in place; kept while `data` lives, so restarts on the same rows copy them once.
  */
 export function sharedRows<T extends Float32Array | Uint8Array>(data: T): T {
-  if (threads < 2) return data;
+  if (kernelMemoryOf(data.buffer)) return data;
   let copy = sharedCopies.get(data) as T | undefined;
-  if (!copy) sharedCopies.set(data, (copy = shared(data)));
+  if (!copy) {
+    copy = new (data.constructor as new (buffer: SharedArrayBuffer, offset: number, length: number) => T)(sharedBytes(data.byteLength), 0, data.length);
+    copy.set(data as never);
+    sharedCopies.set(data, copy);
+  }
   return copy;
 }

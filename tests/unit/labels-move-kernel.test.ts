@@ -1,0 +1,80 @@
+// The WebAssembly move kernel must give the sums the JavaScript loop gives, bit for bit: the k-means
+// run's exactness (labels-lloyd-exact) rests on it. And what runs must be what the .wat says.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { kernelMemoryOf } from '../../src/core/labels/kernel-memory.ts';
+import { sharedFloats } from '../../src/core/labels/matrix.ts';
+import { moveApplier, moveKernelAvailable } from '../../src/core/labels/move-kernel.ts';
+import { applyMoves, type Moves } from '../../src/core/labels/move-log.ts';
+import { seededRng } from '../../src/core/labels/rng.ts';
+import { generatedModule, generatedPath, kernelSources } from '../../scripts/wasm-kernels.ts';
+
+const rng = seededRng(21);
+
+function randomMoves(count: number, rows: number, clusters: number): Moves {
+  const pick = (limit: number) => Int32Array.from({ length: count }, () => Math.floor(rng.next() * limit));
+  const moves = { rows: pick(rows), from: pick(clusters), to: pick(clusters), count };
+  for (let i = 0; i < count; i += 7) moves.from[i] = -1; // rows added from nowhere, as the first assignment does
+  return moves;
+}
+
+/** Sums that are not round, so that every addition rounds. */
+function startingSums(clusters: number, d: number): Float64Array {
+  return Float64Array.from({ length: clusters * d }, (_, i) => Math.sin(i) * 1e3);
+}
+
+/** Rows of wide-ranging magnitudes in a kernel memory, the view starting `skip` rows into it. */
+function kernelRows(rows: number, d: number, skip: number): Float32Array {
+  const all = sharedFloats((rows + skip) * d);
+  for (let i = 0; i < all.length; i++) all[i] = (rng.next() - 0.5) * 10 ** Math.floor(rng.next() * 8 - 4);
+  return all.subarray(skip * d);
+}
+
+describe('row move kernel', () => {
+  it('compiles on this runtime', () => {
+    expect(moveKernelAvailable()).toBe(true);
+  });
+
+  for (const d of [384, 383, 5]) {
+    it(`moves ${d}-wide rows between the sums of groups of clusters bit for bit as the JavaScript loop`, () => {
+      const [rows, clusters] = [900, 23];
+      const x = kernelRows(rows, d, 3); // a view that does not start at the memory's first byte
+      expect(kernelMemoryOf(x.buffer)).toBeDefined();
+      const moves = randomMoves(4000, rows, clusters);
+      const [byLoop, byKernel] = [startingSums(clusters, d), startingSums(clusters, d)];
+      applyMoves(byLoop, x, d, moves, 0, clusters);
+      const apply = moveApplier(x, d, moves);
+      for (const [first, end] of [[0, 9], [9, 10], [10, clusters]] as const) apply(byKernel, first, end);
+      expect(Array.from(byKernel)).toEqual(Array.from(byLoop));
+    });
+  }
+
+  it('grows its scratch memory for long move lists and wide groups, and shrinks to short ones again', () => {
+    const [rows, d, clusters] = [20_000, 64, 300]; // lists of 240 KB, one group's sums 150 KB
+    const x = kernelRows(rows, d, 0);
+    for (const count of [20_000, 50]) {
+      const moves = randomMoves(count, rows, clusters);
+      const [byLoop, byKernel] = [startingSums(clusters, d), startingSums(clusters, d)];
+      applyMoves(byLoop, x, d, moves, 0, clusters);
+      moveApplier(x, d, moves)(byKernel, 0, clusters);
+      expect(Array.from(byKernel)).toEqual(Array.from(byLoop));
+    }
+  });
+
+  it('falls back to the JavaScript loop for rows outside a kernel memory', () => {
+    const [rows, d, clusters] = [200, 16, 5];
+    const x = Float32Array.from({ length: rows * d }, () => rng.next());
+    expect(kernelMemoryOf(x.buffer)).toBeUndefined();
+    const moves = randomMoves(500, rows, clusters);
+    const [byLoop, byApplier] = [startingSums(clusters, d), startingSums(clusters, d)];
+    applyMoves(byLoop, x, d, moves, 0, clusters);
+    moveApplier(x, d, moves)(byApplier, 0, clusters);
+    expect(Array.from(byApplier)).toEqual(Array.from(byLoop));
+  });
+
+  it('runs the binary its .wat source assembles to (npm run build:wasm)', async () => {
+    const sources = kernelSources();
+    expect(sources.some((source) => source.endsWith('move-kernel.wat'))).toBe(true);
+    for (const source of sources) expect(readFileSync(generatedPath(source), 'utf8')).toBe(await generatedModule(source));
+  });
+});
