@@ -2,20 +2,22 @@
 // Gemm (alpha −2, ‖c‖² as its bias), then the nearest centroid per row (ArgMin, ReduceMin). Rows are
 // fed in chunks so the N×K score matrix stays small whatever N is (1M × 5,000 would be 20 GB).
 import { floatTensor } from './graph-session.ts';
-import { LOWEST_TWO_INPUT, LOWEST_TWO_OUTPUTS, lowestTwoNodes, type LowestTwo, type RowSource } from './lowest-two.ts';
+import { SCORES_OUTPUT, type LowestTwo, type RowSource } from './lowest-two.ts';
 import { lowestTwoInParallel, rowwiseInParallel } from './scoring-pool.ts';
 import { ELEM_FLOAT, ELEM_INT32, ELEM_INT64, type OnnxGraph } from './onnx-proto.ts';
 import type { Matrix } from './matrix.ts';
 import { sumOfSquaresNodes } from './row-sums.ts';
 import type { RowColumn } from './rowwise-graph.ts';
 
-/** `distances` = ‖x‖² − 2·x·cᵀ + ‖c‖²: one Gemm (alpha −2, ‖c‖² as its bias) and a broadcast Add. */
-const SQUARED_DISTANCE_NODES = [
-  ...sumOfSquaresNodes('x', 'x_sq', 1),
-  ...sumOfSquaresNodes('c', 'c_sq', 0),
-  { op: 'Gemm', inputs: ['x', 'c', 'c_sq'], outputs: ['partial'], attrs: { alpha: { float: -2 }, beta: { float: 1 }, transB: 1 } },
-  { op: 'Add', inputs: ['partial', 'x_sq'], outputs: ['distances'] },
-];
+/** `output` = ‖x‖² − 2·x·cᵀ + ‖c‖²: one Gemm (alpha −2, ‖c‖² as its bias) and a broadcast Add. */
+function squaredDistanceNodes(output: string) {
+  return [
+    ...sumOfSquaresNodes('x', 'x_sq', 1),
+    ...sumOfSquaresNodes('c', 'c_sq', 0),
+    { op: 'Gemm', inputs: ['x', 'c', 'c_sq'], outputs: ['partial'], attrs: { alpha: { float: -2 }, beta: { float: 1 }, transB: 1 } },
+    { op: 'Add', inputs: ['partial', 'x_sq'], outputs: [output] },
+  ];
+}
 
 const DISTANCE_GRAPH: OnnxGraph = {
   name: 'selfguide-squared-distances',
@@ -29,7 +31,7 @@ const DISTANCE_GRAPH: OnnxGraph = {
     { name: 'distance', elemType: ELEM_FLOAT, shape: ['n'] },
   ],
   nodes: [
-    ...SQUARED_DISTANCE_NODES,
+    ...squaredDistanceNodes('distances'),
     { op: 'ArgMin', inputs: ['distances'], outputs: ['assignment'], attrs: { axis: 1, keepdims: 0 } },
     // Rounding can make a squared distance slightly negative; clamp at zero.
     { op: 'ReduceMin', inputs: ['distances'], outputs: ['nearest_raw'], attrs: { axes: [1], keepdims: 0 } },
@@ -37,12 +39,13 @@ const DISTANCE_GRAPH: OnnxGraph = {
   ],
 };
 
-// The same float32 arithmetic as DISTANCE_GRAPH (so the same argmin for a row), reduced to the lowest two.
+// The same float32 arithmetic as DISTANCE_GRAPH (so the same argmin for a row), reduced to the lowest
+// two by lowest-two-kernel.ts.
 const LOWEST_TWO_GRAPH: OnnxGraph = {
   name: 'selfguide-lowest-two-distances',
-  inputs: [...DISTANCE_GRAPH.inputs, LOWEST_TWO_INPUT],
-  outputs: LOWEST_TWO_OUTPUTS,
-  nodes: [...SQUARED_DISTANCE_NODES, ...lowestTwoNodes('distances')],
+  inputs: DISTANCE_GRAPH.inputs,
+  outputs: [SCORES_OUTPUT],
+  nodes: squaredDistanceNodes('scores'),
 };
 
 /**
@@ -51,7 +54,7 @@ const LOWEST_TWO_GRAPH: OnnxGraph = {
  */
 export function lowestTwoDistances(x: RowSource, centroids: Matrix, rows: Int32Array): Promise<LowestTwo> {
   const c = floatTensor(centroids.data, [centroids.rows, centroids.cols]);
-  return lowestTwoInParallel(LOWEST_TWO_GRAPH, x, rows, { c }, chunkRows(centroids.rows));
+  return lowestTwoInParallel(LOWEST_TWO_GRAPH, x, rows, { c }, chunkRows(centroids.rows), centroids.rows);
 }
 
 const SCORE_CHUNK_BYTES = 524_288;

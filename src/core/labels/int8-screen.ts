@@ -7,7 +7,7 @@
 import * as ort from 'onnxruntime-node';
 import { chunkRows } from './distance-step.ts';
 import { floatTensor, graphSession } from './graph-session.ts';
-import { LOWEST_TWO_INPUT, LOWEST_TWO_OUTPUTS, lowestTwoNodes, rowSource, type LowestTwo } from './lowest-two.ts';
+import { SCORES_OUTPUT, rowSource, type LowestTwo } from './lowest-two.ts';
 import type { Matrix } from './matrix.ts';
 import { ELEM_FLOAT, ELEM_INT8, ELEM_UINT8, type OnnxGraph } from './onnx-proto.ts';
 import { sumOfSquaresNodes } from './row-sums.ts';
@@ -22,13 +22,12 @@ const SCREEN_GRAPH: OnnxGraph = {
     { name: 'c_scale', elemType: ELEM_FLOAT, shape: ['k'] },
     { name: 'x_zero', elemType: ELEM_UINT8, shape: [] },
     { name: 'c_norm_sq', elemType: ELEM_FLOAT, shape: ['k'] },
-    LOWEST_TWO_INPUT,
   ],
-  outputs: LOWEST_TWO_OUTPUTS,
+  outputs: [SCORES_OUTPUT],
   nodes: [
-    // scores = (qx − x_zero)·qc · x_scale · c_scale + ‖c‖², with c_scale = −2·(centroid's step)
+    // scores = (qx − x_zero)·qc · x_scale · c_scale + ‖c‖², with c_scale = −2·(centroid's step);
+    // lowest-two-kernel.ts reduces them
     { op: 'MatMulIntegerToFloat', domain: 'com.microsoft', inputs: ['qx', 'qc', 'x_scale', 'c_scale', 'x_zero', '', 'c_norm_sq'], outputs: ['scores'] },
-    ...lowestTwoNodes('scores'),
   ],
 };
 
@@ -72,11 +71,10 @@ async function exactXRange(): Promise<{ zero: number; levels: number }> {
       c_scale: floatTensor(Float32Array.of(1, 1), [2]),
       x_zero: new ort.Tensor('uint8', Uint8Array.of(0), []),
       c_norm_sq: floatTensor(new Float32Array(2), [2]),
-      mask: floatTensor(Float32Array.of(Infinity), [1, 1]),
     });
-    const [first, second] = [(out.first?.data as Float32Array)[0], (out.second?.data as Float32Array)[0]];
+    const [up, down] = out.scores?.data as Float32Array; // the columns of +127 and of −127
     const exact = 255 * 127 * d;
-    return first === -exact && second === exact ? { zero: 128, levels: 127 } : { zero: 64, levels: 63 };
+    return up === exact && down === -exact ? { zero: 128, levels: 127 } : { zero: 64, levels: 63 };
   } catch {
     return { zero: 0, levels: 0 }; // no integer kernel in this build: screening is off
   }
@@ -222,5 +220,5 @@ export function screenRows(q: QuantizedRows, c: QuantizedCentroids, rows: Int32A
     x_zero: new ort.Tensor('uint8', Uint8Array.of(q.zero), []),
     c_norm_sq: floatTensor(c.normSq, [k]),
   };
-  return lowestTwoInParallel(SCREEN_GRAPH, rowSource('qx', q.codes, d), rows, fixed, chunkRows(k));
+  return lowestTwoInParallel(SCREEN_GRAPH, rowSource('qx', q.codes, d), rows, fixed, chunkRows(k), k);
 }

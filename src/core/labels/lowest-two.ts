@@ -1,29 +1,16 @@
 // Running a scoring graph over a chosen subset of rows and keeping, per row, only its lowest score,
 // that column (ties: lowest index, as ArgMin) and the second-lowest score: what the bounds of the
 // pruned Lloyd step need. The rows stay in one tensor that ORT reads without a copy; a run of
-// consecutive rows is fed as a view, scattered rows are gathered inside the graph.
+// consecutive rows is fed as a view, scattered rows are gathered inside the graph. The graph's scores
+// go into a scratch memory, where lowest-two-kernel.ts reduces them.
 import * as ort from 'onnxruntime-node';
-import { floatTensor, graphSession } from './graph-session.ts';
+import { graphSession } from './graph-session.ts';
+import { withReducer } from './lowest-two-kernel.ts';
 import { rowTensor } from './rowwise-graph.ts';
-import { ELEM_FLOAT, ELEM_INT32, type OnnxGraph, type OnnxNode, type OnnxValue } from './onnx-proto.ts';
+import { ELEM_FLOAT, ELEM_INT32, type OnnxGraph, type OnnxValue } from './onnx-proto.ts';
 
-/** Nodes from an n×k `scores` matrix to `nearest`, `first` and `second` (masking the first with +∞). */
-export function lowestTwoNodes(scores: string): OnnxNode[] {
-  return [
-    { op: 'ArgMin', inputs: [scores], outputs: ['nearest_64'], attrs: { axis: 1, keepdims: 1 } },
-    { op: 'GatherElements', inputs: [scores, 'nearest_64'], outputs: ['first'], attrs: { axis: 1 } },
-    { op: 'ScatterElements', inputs: [scores, 'nearest_64', 'mask'], outputs: ['masked'], attrs: { axis: 1 } },
-    { op: 'Cast', inputs: ['nearest_64'], outputs: ['nearest'], attrs: { to: ELEM_INT32 } },
-    { op: 'ReduceMin', inputs: ['masked'], outputs: ['second'], attrs: { axes: [1], keepdims: 1 } },
-  ];
-}
-
-export const LOWEST_TWO_INPUT: OnnxValue = { name: 'mask', elemType: ELEM_FLOAT, shape: ['n', 1] };
-export const LOWEST_TWO_OUTPUTS: OnnxValue[] = [
-  { name: 'nearest', elemType: ELEM_INT32, shape: ['n', 1] },
-  { name: 'first', elemType: ELEM_FLOAT, shape: ['n', 1] },
-  { name: 'second', elemType: ELEM_FLOAT, shape: ['n', 1] },
-];
+/** The one output of a scoring graph: an n × k score matrix, lower is nearer. */
+export const SCORES_OUTPUT: OnnxValue = { name: 'scores', elemType: ELEM_FLOAT, shape: ['n', 'k'] };
 
 export interface LowestTwo {
   /** the rows these results are for, in order */
@@ -58,13 +45,6 @@ function gatheredGraph(graph: OnnxGraph, input: string): OnnxGraph {
 // By name: a worker thread receives a fresh copy of the same graph with every task.
 const gathered = new Map<string, OnnxGraph>();
 
-let masks = new Float32Array(0);
-/** A column of +∞ of the given height (shared, grown on demand). */
-function maskTensor(rows: number): ort.Tensor {
-  if (masks.length < rows) masks = new Float32Array(rows).fill(Infinity);
-  return floatTensor(masks.subarray(0, rows), [rows, 1]);
-}
-
 /** Room for a lowest-two result of `count` rows, in shared memory when other threads fill it too. */
 export function emptyLowestTwo(rows: Int32Array, shared = false): LowestTwo {
   const count = rows.length;
@@ -73,8 +53,8 @@ export function emptyLowestTwo(rows: Int32Array, shared = false): LowestTwo {
 }
 
 /**
- * Runs `graph` (whose outputs are LOWEST_TWO_OUTPUTS) over chunks of at most `chunk` of the listed
- * rows (ascending), writing into `result`; `fixed` are the inputs shared by every chunk. `nextChunk`
+ * Runs `graph` (whose output is SCORES_OUTPUT, `columns` wide) over chunks of at most `chunk` of the
+ * listed rows (ascending), writing into `result`; `fixed` are the inputs shared by every chunk. `nextChunk`
  * hands out chunk numbers until it returns one past the last: in order here, or from a counter that
  * several threads draw from (scoring-pool.ts), each thread writing only its own chunks.
  */
@@ -83,6 +63,7 @@ export async function scoreChunks(
   source: RowSource,
   fixed: Record<string, ort.Tensor>,
   chunk: number,
+  columns: number,
   result: LowestTwo,
   nextChunk: () => number,
 ): Promise<void> {
@@ -90,27 +71,34 @@ export async function scoreChunks(
   // One intra-op thread: the scoring pool runs one such loop per core.
   const [direct, indirect] = await Promise.all([graphSession(graph, 1), graphSession(gathered.get(graph.name) as OnnxGraph, 1)]);
   const { rows } = result;
-  for (let start = nextChunk() * chunk; start < rows.length; start = nextChunk() * chunk) {
-    const end = Math.min(rows.length, start + chunk);
-    const first = rows[start] as number;
-    const consecutive = (rows[end - 1] as number) - first === end - 1 - start;
-    const out = consecutive
-      ? await direct.run({ ...fixed, [source.input]: source.slice(first, first + end - start), mask: maskTensor(end - start) })
-      : await indirect.run({ ...fixed, [`${source.input}_all`]: source.all, rows: new ort.Tensor('int32', rows.subarray(start, end), [end - start]), mask: maskTensor(end - start) });
-    result.nearest.set(out.nearest?.data as Int32Array, start);
-    result.first.set(out.first?.data as Float32Array, start);
-    result.second.set(out.second?.data as Float32Array, start);
-  }
+  await withReducer(async (reducer) => {
+    for (let start = nextChunk() * chunk; start < rows.length; start = nextChunk() * chunk) {
+      const end = Math.min(rows.length, start + chunk);
+      const count = end - start;
+      const first = rows[start] as number;
+      const scores = { scores: reducer.scores(count, columns) };
+      if ((rows[end - 1] as number) - first === count - 1) await direct.run({ ...fixed, [source.input]: source.slice(first, end - start + first) }, scores);
+      else await indirect.run({ ...fixed, [`${source.input}_all`]: source.all, rows: new ort.Tensor('int32', rows.subarray(start, end), [count]) }, scores);
+      reducer.reduce(count, columns, result, start);
+    }
+  });
 }
 
 /** Lowest two scores of `graph` for the listed rows of `source`, `chunk` rows per ORT call. */
-export type LowestTwoScorer = (graph: OnnxGraph, source: RowSource, rows: Int32Array, fixed: Record<string, ort.Tensor>, chunk: number) => Promise<LowestTwo>;
+export type LowestTwoScorer = (
+  graph: OnnxGraph,
+  source: RowSource,
+  rows: Int32Array,
+  fixed: Record<string, ort.Tensor>,
+  chunk: number,
+  columns: number,
+) => Promise<LowestTwo>;
 
 /** `scoreChunks` over all the listed rows, in this thread. */
-export const lowestTwoOverRows: LowestTwoScorer = async (graph, source, rows, fixed, chunk) => {
+export const lowestTwoOverRows: LowestTwoScorer = async (graph, source, rows, fixed, chunk, columns) => {
   const result = emptyLowestTwo(rows);
   let next = 0;
-  await scoreChunks(graph, source, fixed, chunk, result, () => next++);
+  await scoreChunks(graph, source, fixed, chunk, columns, result, () => next++);
   return result;
 };
 

@@ -5,6 +5,7 @@
 import { kernelMemoryOf } from './kernel-memory.ts';
 import { MOVE_KERNEL_WASM } from './move-kernel-wasm.ts';
 import { applyMoves, type Moves } from './move-log.ts';
+import { lazyModule, reserveBytes } from './wasm-module.ts';
 
 /** Applies a fixed list of moves to the sums of clusters [first, end). */
 export type MoveApplier = (sums: Float64Array, first: number, end: number) => void;
@@ -14,21 +15,7 @@ interface KernelExports {
   applyMoves(x: number, d: number, moves: number, count: number, sums: number, first: number, end: number): void;
 }
 
-const PAGE_BYTES = 65536;
-
-/** The compiled kernel; null where this runtime cannot compile it (it needs SIMD and multi-memory). */
-let compiled: WebAssembly.Module | null | undefined;
-
-function kernelModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(Buffer.from(MOVE_KERNEL_WASM, 'base64'));
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
-}
+const kernelModule = lazyModule(MOVE_KERNEL_WASM);
 
 /** Whether this runtime runs the kernel (the app's Node and Electron do; without it, the JavaScript loop). */
 export function moveKernelAvailable(): boolean {
@@ -48,12 +35,6 @@ function kernelOver(memory: WebAssembly.Memory): KernelExports | undefined {
   return kernel;
 }
 
-/** Grows the scratch memory to at least `bytes`. */
-function reserve(scratch: WebAssembly.Memory, bytes: number): void {
-  const missing = bytes - scratch.buffer.byteLength;
-  if (missing > 0) scratch.grow(Math.ceil(missing / PAGE_BYTES));
-}
-
 /**
  * An applier of `moves` over the rows `x` (`d` wide): the kernel's when x lies in a kernel memory
  * (`memory`, which a worker receives with the task, or the one x was allocated in) and this runtime
@@ -66,14 +47,14 @@ export function moveApplier(x: Float32Array, d: number, moves: Moves, memory = k
   // Scratch: the three move lists, then one group's sums (16-byte aligned for the vector loads).
   const listBytes = 12 * count;
   const sumsAt = Math.ceil(listBytes / 16) * 16;
-  reserve(kernel.scratch, sumsAt);
+  reserveBytes(kernel.scratch, sumsAt);
   const lists = new Int32Array(kernel.scratch.buffer, 0, 3 * count);
   lists.set(moves.rows.subarray(0, count), 0);
   lists.set(moves.from.subarray(0, count), count);
   lists.set(moves.to.subarray(0, count), 2 * count);
   return (sums, first, end) => {
     const values = (end - first) * d;
-    reserve(kernel.scratch, sumsAt + 8 * values);
+    reserveBytes(kernel.scratch, sumsAt + 8 * values);
     // A new view each time: growing the scratch memory detaches the old ones.
     const groupSums = new Float64Array(kernel.scratch.buffer, sumsAt, values);
     groupSums.set(sums.subarray(first * d, end * d));

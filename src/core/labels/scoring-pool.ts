@@ -36,6 +36,8 @@ export type PoolTask = (
       source: Float32Array | Uint8Array;
       cols: number;
       chunk: number;
+      /** scores per row */
+      columns: number;
       result: LowestTwo;
     }
   | { kind: 'rowwise'; run: Omit<RowwiseRun, 'fixed'> }
@@ -79,7 +81,7 @@ export async function runPoolTask(task: PoolTask): Promise<void> {
     for (let first = nextChunk() * block; first < k; first = nextChunk() * block) apply(sums, first, Math.min(k, first + block));
     return;
   }
-  await scoreChunks(task.graph, rowSource(task.input, task.source, task.cols), fixed, task.chunk, task.result, nextChunk);
+  await scoreChunks(task.graph, rowSource(task.input, task.source, task.cols), fixed, task.chunk, task.columns, task.result, nextChunk);
 }
 
 function specs(fixed: Record<string, ort.Tensor>): TensorSpec[] {
@@ -200,16 +202,16 @@ function parallel(chunks: number, data: { buffer: ArrayBufferLike }[]): boolean 
  * `lowestTwoOverRows` on every scoring thread when the rows are in shared memory and make two chunks
  * or more, else in this thread. Each row's result comes from the same graph arithmetic either way.
  */
-export const lowestTwoInParallel: LowestTwoScorer = async (graph, source, rows, fixed, chunk) => {
+export const lowestTwoInParallel: LowestTwoScorer = async (graph, source, rows, fixed, chunk, columns) => {
   const data = source.all.data as Float32Array | Uint8Array;
   const chunks = Math.ceil(rows.length / chunk);
   if (parallel(chunks, [data])) {
     const cols = source.all.dims[1] as number;
     const result = emptyLowestTwo(shared(rows), true);
-    const task: PoolTask = { kind: 'lowest-two', graph, input: source.input, source: data, cols, chunk, result, fixed: specs(fixed), counter: counter() };
+    const task: PoolTask = { kind: 'lowest-two', graph, input: source.input, source: data, cols, chunk, columns, result, fixed: specs(fixed), counter: counter() };
     if (await onEveryThread(task, chunks)) return { ...result, rows };
   }
-  return lowestTwoOverRows(graph, source, rows, fixed, chunk);
+  return lowestTwoOverRows(graph, source, rows, fixed, chunk, columns);
 };
 
 /** An output column to fill: its name, element type and values per row. */
