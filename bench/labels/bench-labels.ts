@@ -3,7 +3,7 @@
 // invocation (time ratio, inertia difference); each side runs `rounds` times and its best round counts,
 // as in bench:sample (this machine's noise moves single runs by ±10 %); ORT's Gemm ceiling measured
 // alongside; LOST ms per image on a 14 × 14 × 384 key grid.
-// Usage: npm run bench:labels [-- --sizes 10000,100000 --images 300 --rounds 3]
+// Usage: npm run bench:labels [-- --sizes 10000,100000 --images 300 --rounds 5]
 // Needs scikit-learn in the trainer's venv (not a project dependency): .venv/bin/pip install scikit-learn
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { gatherRows, l2NormalizeRows, matrix } from '../../src/core/labels/matri
 import { sampleWithoutReplacement, seededRng } from '../../src/core/labels/rng.ts';
 import { plantedClusters } from '../../tests/support/planted-clusters.ts';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10000,100000' }, images: { type: 'string', default: '300' }, rounds: { type: 'string', default: '3' } } });
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10000,100000' }, images: { type: 'string', default: '300' }, rounds: { type: 'string', default: '5' } } });
 const ROUNDS = Math.max(1, Number(values.rounds));
 const [D, K, ITERATIONS] = [384, 100, 20];
 const DATA = mkdtempSync(join(tmpdir(), 'bench-labels-'));
@@ -41,9 +41,10 @@ async function benchKMeans(n: number): Promise<void> {
   writeFileSync(initPath, init.data);
   const baseline = sklearn(xPath, initPath, n);
 
-  // Warm: session creation, and the scoring pool's workers (enough rows for several chunks), timed apart.
+  // Warm: session creation, the scoring pool's workers (enough rows for several chunks) and the JIT,
+  // timed apart; scikit-learn's side warms the same way (10 iterations on the first 8,192 rows).
   const warmStart = performance.now();
-  await kmeans(gatherRows(x, Int32Array.from({ length: Math.min(n, 8192) }, (_, i) => i)), { k: K, iterations: 2 });
+  await kmeans(gatherRows(x, Int32Array.from({ length: Math.min(n, 8192) }, (_, i) => i)), { k: K, init, iterations: 10 });
   const warmSeconds = (performance.now() - warmStart) / 1000;
   const rounds: number[] = [];
   let ours: Awaited<ReturnType<typeof kmeans>> | undefined;

@@ -198,12 +198,18 @@ function parallel(chunks: number, data: { buffer: ArrayBufferLike }[]): boolean 
   return !broken && threads > 1 && chunks > 1 && data.every(isShared);
 }
 
+const SMALLEST_CHUNK = 256;
+
 /**
  * `lowestTwoOverRows` on every scoring thread when the rows are in shared memory and make two chunks
  * or more, else in this thread. Each row's result comes from the same graph arithmetic either way.
  */
-export const lowestTwoInParallel: LowestTwoScorer = async (graph, source, rows, fixed, chunk, columns) => {
+export const lowestTwoInParallel: LowestTwoScorer = async (graph, source, rows, fixed, largest, columns) => {
   const data = source.all.data as Float32Array | Uint8Array;
+  // Chunks smaller than the largest when there are few rows, so that every thread gets one or two
+  // (a pass of 1,300 undecided rows would otherwise be one chunk on one thread); not below
+  // SMALLEST_CHUNK, where a call's fixed cost starts to outweigh its rows.
+  const chunk = Math.min(largest, Math.max(SMALLEST_CHUNK, Math.ceil(rows.length / (2 * threads))));
   const chunks = Math.ceil(rows.length / chunk);
   if (parallel(chunks, [data])) {
     const cols = source.all.dims[1] as number;
@@ -211,7 +217,7 @@ export const lowestTwoInParallel: LowestTwoScorer = async (graph, source, rows, 
     const task: PoolTask = { kind: 'lowest-two', graph, input: source.input, source: data, cols, chunk, columns, result, fixed: specs(fixed), counter: counter() };
     if (await onEveryThread(task, chunks)) return { ...result, rows };
   }
-  return lowestTwoOverRows(graph, source, rows, fixed, chunk, columns);
+  return lowestTwoOverRows(graph, source, rows, fixed, largest, columns);
 };
 
 /** An output column to fill: its name, element type and values per row. */
