@@ -1,9 +1,9 @@
 // The lowest-two reduction replaced ONNX Runtime's ArgMin + GatherElements + ReduceMin (with the
 // lowest column masked): per row the lowest score, its column (ties: the lowest) and the second
 // lowest (equal to the lowest when it occurs twice). The k-means run's exactness rests on getting
-// exactly that, for every width of row.
+// exactly that, for every width of row, and on taking each score as scale · value + bias in float32.
 import { describe, expect, it } from 'vitest';
-import { LowestTwoReducer, lowestTwoKernelAvailable, withReducer } from '../../src/core/labels/lowest-two-kernel.ts';
+import { LowestTwoReducer, lowestTwoKernelAvailable, withReducer, type ScoreAffine } from '../../src/core/labels/lowest-two-kernel.ts';
 import type { LowestTwo } from '../../src/core/labels/lowest-two.ts';
 import { seededRng } from '../../src/core/labels/rng.ts';
 
@@ -30,10 +30,15 @@ function expected(scores: Float32Array, n: number, k: number): { nearest: number
   return { nearest, first, second };
 }
 
-function reduced(reducer: LowestTwoReducer, scores: Float32Array, n: number, k: number): LowestTwo {
+/** Scale 1 and bias 0: the scores as they are. */
+function identity(n: number, k: number): ScoreAffine {
+  return { scales: new Float32Array(n).fill(1), biases: new Float32Array(k) };
+}
+
+function reduced(reducer: LowestTwoReducer, scores: Float32Array, n: number, k: number, affine = identity(n, k)): LowestTwo {
   const into = { rows: new Int32Array(n + 2), nearest: new Int32Array(n + 2), first: new Float32Array(n + 2), second: new Float32Array(n + 2) };
   (reducer.scores(n, k).data as Float32Array).set(scores);
-  reducer.reduce(n, k, into, 2); // written from row 2 of the result on
+  reducer.reduce(n, k, affine, into, 2); // written from row 2 of the result on
   return { rows: into.rows, nearest: into.nearest.subarray(2), first: into.first.subarray(2), second: into.second.subarray(2) };
 }
 
@@ -51,9 +56,26 @@ describe('lowest-two reduction', () => {
         const got = reduced(reducer, scores, n, k);
         const want = expected(scores, n, k);
         expect(Array.from(got.nearest), `k = ${k}`).toEqual(want.nearest);
-        expect(Array.from(got.first), `k = ${k}`).toEqual(want.first.map(Math.fround));
-        // toEqual tells −0 from 0; a zero's sign does not matter to the bounds
+        // toEqual tells −0 from 0 (adding a zero bias turns −0 into 0); a zero's sign does not matter to the bounds
+        expect(Array.from(got.first).map((v) => v + 0), `k = ${k}`).toEqual(want.first.map((v) => Math.fround(v) + 0));
         expect(Array.from(got.second).map((v) => v + 0), `k = ${k}`).toEqual(want.second.map((v) => Math.fround(v) + 0));
+      }
+    });
+  }
+
+  for (const [name, useKernel] of [['kernel', true], ['JavaScript loop', false]] as const) {
+    it(`takes each score as its row's scale times the value plus its column's bias, rounded as float32 (${name})`, () => {
+      const reducer = new LowestTwoReducer(useKernel);
+      for (const k of [3, 8, 101]) {
+        const n = 200;
+        const values = tiedScores(n, k).map((v) => (Number.isFinite(v) ? v * 1e4 : 0));
+        const affine = { scales: Float32Array.from({ length: n }, () => rng.next() * 1e-3), biases: Float32Array.from({ length: k }, () => rng.next() * 3) };
+        const scores = values.map((v, i) => Math.fround(Math.fround(affine.scales[Math.floor(i / k)]! * v) + affine.biases[i % k]!));
+        const got = reduced(reducer, values, n, k, affine);
+        const want = expected(scores, n, k);
+        expect(Array.from(got.nearest), `k = ${k}`).toEqual(want.nearest);
+        expect(Array.from(got.first), `k = ${k}`).toEqual(want.first);
+        expect(Array.from(got.second).map((v) => v + 0), `k = ${k}`).toEqual(want.second.map((v) => v + 0));
       }
     });
   }

@@ -54,7 +54,7 @@ const LOWEST_TWO_GRAPH: OnnxGraph = {
  */
 export function lowestTwoDistances(x: RowSource, centroids: Matrix, rows: Int32Array): Promise<LowestTwo> {
   const c = floatTensor(centroids.data, [centroids.rows, centroids.cols]);
-  return lowestTwoInParallel(LOWEST_TWO_GRAPH, x, rows, { c }, chunkRows(centroids.rows), centroids.rows);
+  return lowestTwoInParallel(LOWEST_TWO_GRAPH, x, rows, { c }, { chunk: chunkRows(centroids.rows), columns: centroids.rows });
 }
 
 const SCORE_CHUNK_BYTES = 524_288;

@@ -8,7 +8,7 @@ import * as ort from 'onnxruntime-node';
 import { chunkRows } from './distance-step.ts';
 import { floatTensor, graphSession } from './graph-session.ts';
 import { SCORES_OUTPUT, rowSource, type LowestTwo } from './lowest-two.ts';
-import type { Matrix } from './matrix.ts';
+import { sharedFloats, type Matrix } from './matrix.ts';
 import { ELEM_FLOAT, ELEM_INT8, ELEM_UINT8, type OnnxGraph } from './onnx-proto.ts';
 import { sumOfSquaresNodes } from './row-sums.ts';
 import { lowestTwoInParallel, rowwiseInParallel } from './scoring-pool.ts';
@@ -21,21 +21,22 @@ const SCREEN_GRAPH: OnnxGraph = {
     { name: 'x_scale', elemType: ELEM_FLOAT, shape: [] },
     { name: 'c_scale', elemType: ELEM_FLOAT, shape: ['k'] },
     { name: 'x_zero', elemType: ELEM_UINT8, shape: [] },
-    { name: 'c_norm_sq', elemType: ELEM_FLOAT, shape: ['k'] },
   ],
   outputs: [SCORES_OUTPUT],
   nodes: [
-    // scores = (qx − x_zero)·qc · x_scale · c_scale + ‖c‖², with c_scale = −2·(centroid's step);
-    // lowest-two-kernel.ts reduces them
-    { op: 'MatMulIntegerToFloat', domain: 'com.microsoft', inputs: ['qx', 'qc', 'x_scale', 'c_scale', 'x_zero', '', 'c_norm_sq'], outputs: ['scores'] },
+    // (qx − x_zero)·qc · x_scale · c_scale, with c_scale = −2·(centroid's step) and x_scale 1: the
+    // product takes one step for all rows, so each row's own step and ‖c‖² are applied by the
+    // reduction (lowest-two-kernel.ts), giving the score ‖c‖² − 2·x̃·c̃
+    { op: 'MatMulIntegerToFloat', domain: 'com.microsoft', inputs: ['qx', 'qc', 'x_scale', 'c_scale', 'x_zero'], outputs: ['scores'] },
   ],
 };
 
-/** The rows of a matrix as unsigned 8-bit codes with one step and zero point, and each row's error. */
+/** The rows of a matrix as unsigned 8-bit codes with a step per row and one zero point, and each row's error. */
 export interface QuantizedRows {
   codes: Uint8Array;
   cols: number;
-  step: number;
+  /** per row (largest |value| / levels, in float32): a row's codes span the whole range */
+  steps: Float32Array;
   zero: number;
   /** ‖x − x̃‖ per row (x̃ = step·(code − zero)) */
   error: Float64Array;
@@ -70,7 +71,6 @@ async function exactXRange(): Promise<{ zero: number; levels: number }> {
       x_scale: floatTensor(Float32Array.of(1), []),
       c_scale: floatTensor(Float32Array.of(1, 1), [2]),
       x_zero: new ort.Tensor('uint8', Uint8Array.of(0), []),
-      c_norm_sq: floatTensor(new Float32Array(2), [2]),
     });
     const [up, down] = out.scores?.data as Float32Array; // the columns of +127 and of −127
     const exact = 255 * 127 * d;
@@ -101,8 +101,8 @@ const QUANTIZE_GRAPH: OnnxGraph = {
   name: 'selfguide-quantize-rows',
   inputs: [
     { name: 'x', elemType: ELEM_FLOAT, shape: ['n', 'd'] },
-    { name: 'step', elemType: ELEM_FLOAT, shape: [] },
-    { name: 'zero', elemType: ELEM_UINT8, shape: [] },
+    { name: 'step', elemType: ELEM_FLOAT, shape: ['n'] },
+    { name: 'zero', elemType: ELEM_UINT8, shape: ['n'] },
   ],
   outputs: [
     { name: 'codes', elemType: ELEM_UINT8, shape: ['n', 'd'] },
@@ -111,8 +111,9 @@ const QUANTIZE_GRAPH: OnnxGraph = {
     { name: 'length_sq', elemType: ELEM_FLOAT, shape: ['n'] },
   ],
   nodes: [
-    { op: 'QuantizeLinear', inputs: ['x', 'step', 'zero'], outputs: ['codes'] },
-    { op: 'DequantizeLinear', inputs: ['codes', 'step', 'zero'], outputs: ['approx'] },
+    // per row: step and zero along axis 0
+    { op: 'QuantizeLinear', inputs: ['x', 'step', 'zero'], outputs: ['codes'], attrs: { axis: 0 } },
+    { op: 'DequantizeLinear', inputs: ['codes', 'step', 'zero'], outputs: ['approx'], attrs: { axis: 0 } },
     { op: 'Sub', inputs: ['x', 'approx'], outputs: ['residual'] },
     ...sumOfSquaresNodes('residual', 'error_sq', 0),
     ...sumOfSquaresNodes('approx', 'approx_sq', 0),
@@ -128,7 +129,9 @@ const QUANTIZE_CHUNK = 1024;
 const quantizedCache = new WeakMap<Float32Array, QuantizedRows>();
 
 /**
- * x as 8-bit codes with one step (largest |value| / levels) and its per-row norms. The norms come
+ * x as 8-bit codes, each row with its own step (its largest |value| / levels: a row of small values
+ * is not quantized as coarsely as the largest row, which tightens its screening bound), and its
+ * per-row norms. The norms come
  * from float32 sums, so each is widened by far more than their rounding can be (relative 1e-3 and
  * 2⁻²² of ‖x̃‖ for the error, whose x̃ float32 DequantizeLinear rounds), keeping the bounds proven.
  */
@@ -141,11 +144,16 @@ export async function quantizeRows(x: Matrix): Promise<QuantizedRows> {
   const inputs = [{ name: 'x', data, width: cols }];
   const perRow = (name: string) => ({ name, type: 'float32' as const, width: 1, vector: true });
   const { max_abs: rowMaxAbs } = await rowwiseInParallel({ graph: MAX_ABS_GRAPH, rows, chunk: QUANTIZE_CHUNK, inputs, fixed: {} }, [perRow('max_abs')]);
-  const maxAbs = (rowMaxAbs as Float32Array).reduce((max, value) => Math.max(max, value), 0);
-  // A float32 step, as ORT reads it, so that step·(code − zero) is exactly the value the product uses.
-  const step = maxAbs > 0 && levels > 0 ? Math.fround(maxAbs / levels) : 1;
-  const fixed = { step: floatTensor(Float32Array.of(step), []), zero: new ort.Tensor('uint8', Uint8Array.of(zero), []) };
-  const out = await rowwiseInParallel({ graph: QUANTIZE_GRAPH, rows, chunk: QUANTIZE_CHUNK, inputs, fixed }, [
+  // Float32 steps (a Float32Array rounds them), as ORT reads them, so that step·(code − zero) is
+  // exactly the value the screen uses; in shared memory, for the scoring threads.
+  const steps = sharedFloats(rows); // filled in place: a typed array's map() would not be shared
+  for (let row = 0; row < rows; row++) {
+    const maxAbs = (rowMaxAbs as Float32Array)[row] as number;
+    steps[row] = maxAbs > 0 && levels > 0 ? maxAbs / levels : 1;
+  }
+  const zeros = new Uint8Array(rows).fill(zero);
+  const quantizeInputs = [...inputs, { name: 'step', data: steps, width: 1, vector: true }, { name: 'zero', data: zeros, width: 1, vector: true }];
+  const out = await rowwiseInParallel({ graph: QUANTIZE_GRAPH, rows, chunk: QUANTIZE_CHUNK, inputs: quantizeInputs, fixed: {} }, [
     { name: 'codes', type: 'uint8', width: cols },
     perRow('error_sq'),
     perRow('approx_sq'),
@@ -159,7 +167,7 @@ export async function quantizeRows(x: Matrix): Promise<QuantizedRows> {
     error[i] = Math.sqrt(errorSq[i] as number) * (1 + 1e-3) + 2 ** -22 * (norm[i] as number);
     length[i] = Math.sqrt(lengthSq[i] as number);
   }
-  const result = { codes, cols, step, zero, error, norm, length };
+  const result = { codes, cols, steps, zero, error, norm, length };
   quantizedCache.set(x.data, result);
   return result;
 }
@@ -216,10 +224,10 @@ export function screenRows(q: QuantizedRows, c: QuantizedCentroids, rows: Int32A
   const d = q.cols;
   const fixed = {
     qc: new ort.Tensor('int8', c.codesT, [d, k]),
-    x_scale: floatTensor(Float32Array.of(q.step), []),
+    x_scale: floatTensor(Float32Array.of(1), []),
     c_scale: floatTensor(c.scale, [k]),
     x_zero: new ort.Tensor('uint8', Uint8Array.of(q.zero), []),
-    c_norm_sq: floatTensor(c.normSq, [k]),
   };
-  return lowestTwoInParallel(SCREEN_GRAPH, rowSource('qx', q.codes, d), rows, fixed, chunkRows(k), k);
+  const pass = { chunk: chunkRows(k), columns: k, rowScale: q.steps, columnBias: c.normSq };
+  return lowestTwoInParallel(SCREEN_GRAPH, rowSource('qx', q.codes, d), rows, fixed, pass);
 }

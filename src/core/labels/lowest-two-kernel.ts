@@ -1,6 +1,7 @@
 // The lowest-two reduction of a chunk's scores (lowest-two.ts) outside ONNX Runtime: the scoring graph
-// writes its n × k scores straight into a scratch memory (a pre-allocated output), and lowest-two.wat
-// reduces each row in SIMD lanes. In the graph, ArgMin, GatherElements, ScatterElements and ReduceMin
+// writes its n × k values straight into a scratch memory (a pre-allocated output), and lowest-two.wat
+// reduces each row in SIMD lanes, taking each score as scale(row) · value + bias(column) on the way
+// (the 8-bit screen's per-row step and ‖c‖², which the graph cannot apply per row). In the graph, ArgMin, GatherElements, ScatterElements and ReduceMin
 // took about a third of an 8-bit screening call and a tenth of a float32 one; the kernel takes a few
 // percent. Where the runtime cannot run the kernel, a JavaScript loop gives the same results.
 import * as ort from 'onnxruntime-node';
@@ -10,7 +11,7 @@ import { lazyModule, reserveBytes } from './wasm-module.ts';
 
 interface KernelExports {
   scratch: WebAssembly.Memory;
-  lowestTwo(scores: number, n: number, k: number, nearest: number, first: number, second: number): void;
+  lowestTwo(scores: number, n: number, k: number, scales: number, biases: number, nearest: number, first: number, second: number): void;
 }
 
 const kernelModule = lazyModule(LOWEST_TWO_WASM);
@@ -20,11 +21,19 @@ export function lowestTwoKernelAvailable(): boolean {
   return kernelModule() !== null;
 }
 
-/** Scores of row `row` reduced into `into` at `at`, by the loop the kernel's lanes compute. */
-function reduceRow(scores: Float32Array, row: number, k: number, into: LowestTwo, at: number): void {
+/** Per row a factor, per column an addend: score = scale · value + bias, each step rounded to float32. */
+export interface ScoreAffine {
+  scales: Float32Array;
+  biases: Float32Array;
+}
+
+/** Row `row` reduced into `into` at `at`, by the loop the kernel's lanes compute. */
+function reduceRow(values: Float32Array, row: number, k: number, affine: ScoreAffine, into: LowestTwo, at: number): void {
   let [best, column, second] = [Infinity, 0, Infinity];
+  const scale = affine.scales[row]!;
   for (let j = 0, offset = row * k; j < k; j++) {
-    const score = scores[offset + j]!;
+    // fround of each double result is float32 arithmetic exactly (a double holds a float32 product and sum)
+    const score = Math.fround(Math.fround(scale * values[offset + j]!) + affine.biases[j]!);
     if (score < best) [second, best, column] = [best, score, j];
     else if (score < second) second = score;
   }
@@ -51,23 +60,27 @@ export class LowestTwoReducer {
   scores(n: number, k: number): ort.Tensor {
     const values = n * k;
     if (this.kernel) {
-      // Scores first, then the three per-row results.
-      reserveBytes(this.kernel.scratch, 4 * (values + 3 * n));
+      // Scores first, then the scales, the biases and the three per-row results.
+      reserveBytes(this.kernel.scratch, 4 * (values + 4 * n + k));
       return new ort.Tensor('float32', new Float32Array(this.kernel.scratch.buffer, 0, values), [n, k]);
     }
     if (this.plain.length < values) this.plain = new Float32Array(values);
     return new ort.Tensor('float32', this.plain.subarray(0, values), [n, k]);
   }
 
-  /** Reduces the n × k scores last handed out by `scores` into `into`, rows [at, at + n). */
-  reduce(n: number, k: number, into: LowestTwo, at: number): void {
+  /** Reduces the n × k values last handed out by `scores`, as `affine` scores, into `into`, rows [at, at + n). */
+  reduce(n: number, k: number, affine: ScoreAffine, into: LowestTwo, at: number): void {
     if (!this.kernel) {
-      for (let row = 0; row < n; row++) reduceRow(this.plain, row, k, into, at + row);
+      for (let row = 0; row < n; row++) reduceRow(this.plain, row, k, affine, into, at + row);
       return;
     }
-    const results = 4 * n * k;
-    this.kernel.lowestTwo(0, n, k, results, results + 4 * n, results + 8 * n);
     const { buffer } = this.kernel.scratch;
+    const scales = 4 * n * k;
+    const biases = scales + 4 * n;
+    const results = biases + 4 * k;
+    new Float32Array(buffer, scales, n).set(affine.scales.subarray(0, n));
+    new Float32Array(buffer, biases, k).set(affine.biases.subarray(0, k));
+    this.kernel.lowestTwo(0, n, k, scales, biases, results, results + 4 * n, results + 8 * n);
     into.nearest.set(new Int32Array(buffer, results, n), at);
     into.first.set(new Float32Array(buffer, results + 4 * n, n), at);
     into.second.set(new Float32Array(buffer, results + 8 * n, n), at);

@@ -9,8 +9,20 @@ import { withReducer } from './lowest-two-kernel.ts';
 import { rowTensor } from './rowwise-graph.ts';
 import { ELEM_FLOAT, ELEM_INT32, type OnnxGraph, type OnnxValue } from './onnx-proto.ts';
 
-/** The one output of a scoring graph: an n × k score matrix, lower is nearer. */
+/** The one output of a scoring graph: an n × k score matrix (before ScorePass's scale and bias), lower is nearer. */
 export const SCORES_OUTPUT: OnnxValue = { name: 'scores', elemType: ELEM_FLOAT, shape: ['n', 'k'] };
+
+/** How a scoring graph runs over rows, and how its output becomes scores. */
+export interface ScorePass {
+  /** rows per call, at most */
+  chunk: number;
+  /** scores per row */
+  columns: number;
+  /** a factor per row of the source (by row number), multiplying that row's output; none: 1 */
+  rowScale?: Float32Array;
+  /** an addend per column, added after the factor; none: 0 */
+  columnBias?: Float32Array;
+}
 
 export interface LowestTwo {
   /** the rows these results are for, in order */
@@ -53,8 +65,8 @@ export function emptyLowestTwo(rows: Int32Array, shared = false): LowestTwo {
 }
 
 /**
- * Runs `graph` (whose output is SCORES_OUTPUT, `columns` wide) over chunks of at most `chunk` of the
- * listed rows (ascending), writing into `result`; `fixed` are the inputs shared by every chunk. `nextChunk`
+ * Runs `graph` (whose output is SCORES_OUTPUT) over chunks of the listed rows (ascending) as `pass`
+ * says, writing into `result`; `fixed` are the inputs shared by every chunk. `nextChunk`
  * hands out chunk numbers until it returns one past the last: in order here, or from a counter that
  * several threads draw from (scoring-pool.ts), each thread writing only its own chunks.
  */
@@ -62,15 +74,16 @@ export async function scoreChunks(
   graph: OnnxGraph,
   source: RowSource,
   fixed: Record<string, ort.Tensor>,
-  chunk: number,
-  columns: number,
+  pass: ScorePass,
   result: LowestTwo,
   nextChunk: () => number,
 ): Promise<void> {
+  const { chunk, columns, rowScale } = pass;
   if (!gathered.has(graph.name)) gathered.set(graph.name, gatheredGraph(graph, source.input));
   // One intra-op thread: the scoring pool runs one such loop per core.
   const [direct, indirect] = await Promise.all([graphSession(graph, 1), graphSession(gathered.get(graph.name) as OnnxGraph, 1)]);
   const { rows } = result;
+  const affine = { scales: new Float32Array(chunk).fill(1), biases: pass.columnBias ?? new Float32Array(columns) };
   await withReducer(async (reducer) => {
     for (let start = nextChunk() * chunk; start < rows.length; start = nextChunk() * chunk) {
       const end = Math.min(rows.length, start + chunk);
@@ -79,26 +92,20 @@ export async function scoreChunks(
       const scores = { scores: reducer.scores(count, columns) };
       if ((rows[end - 1] as number) - first === count - 1) await direct.run({ ...fixed, [source.input]: source.slice(first, end - start + first) }, scores);
       else await indirect.run({ ...fixed, [`${source.input}_all`]: source.all, rows: new ort.Tensor('int32', rows.subarray(start, end), [count]) }, scores);
-      reducer.reduce(count, columns, result, start);
+      if (rowScale) for (let i = 0; i < count; i++) affine.scales[i] = rowScale[rows[start + i]!]!;
+      reducer.reduce(count, columns, affine, result, start);
     }
   });
 }
 
 /** Lowest two scores of `graph` for the listed rows of `source`, `chunk` rows per ORT call. */
-export type LowestTwoScorer = (
-  graph: OnnxGraph,
-  source: RowSource,
-  rows: Int32Array,
-  fixed: Record<string, ort.Tensor>,
-  chunk: number,
-  columns: number,
-) => Promise<LowestTwo>;
+export type LowestTwoScorer = (graph: OnnxGraph, source: RowSource, rows: Int32Array, fixed: Record<string, ort.Tensor>, pass: ScorePass) => Promise<LowestTwo>;
 
 /** `scoreChunks` over all the listed rows, in this thread. */
-export const lowestTwoOverRows: LowestTwoScorer = async (graph, source, rows, fixed, chunk, columns) => {
+export const lowestTwoOverRows: LowestTwoScorer = async (graph, source, rows, fixed, pass) => {
   const result = emptyLowestTwo(rows);
   let next = 0;
-  await scoreChunks(graph, source, fixed, chunk, columns, result, () => next++);
+  await scoreChunks(graph, source, fixed, pass, result, () => next++);
   return result;
 };
 

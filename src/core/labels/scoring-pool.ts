@@ -11,7 +11,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
-import { emptyLowestTwo, lowestTwoOverRows, rowSource, scoreChunks, type LowestTwo, type LowestTwoScorer } from './lowest-two.ts';
+import { emptyLowestTwo, lowestTwoOverRows, rowSource, scoreChunks, type LowestTwo, type LowestTwoScorer, type ScorePass } from './lowest-two.ts';
 import { kernelMemoryOf, sharedBytes } from './kernel-memory.ts';
 import { moveApplier } from './move-kernel.ts';
 import type { Moves } from './move-log.ts';
@@ -35,9 +35,7 @@ export type PoolTask = (
       /** the whole row matrix */
       source: Float32Array | Uint8Array;
       cols: number;
-      chunk: number;
-      /** scores per row */
-      columns: number;
+      pass: ScorePass;
       result: LowestTwo;
     }
   | { kind: 'rowwise'; run: Omit<RowwiseRun, 'fixed'> }
@@ -81,7 +79,7 @@ export async function runPoolTask(task: PoolTask): Promise<void> {
     for (let first = nextChunk() * block; first < k; first = nextChunk() * block) apply(sums, first, Math.min(k, first + block));
     return;
   }
-  await scoreChunks(task.graph, rowSource(task.input, task.source, task.cols), fixed, task.chunk, task.columns, task.result, nextChunk);
+  await scoreChunks(task.graph, rowSource(task.input, task.source, task.cols), fixed, task.pass, task.result, nextChunk);
 }
 
 function specs(fixed: Record<string, ort.Tensor>): TensorSpec[] {
@@ -204,20 +202,20 @@ const SMALLEST_CHUNK = 256;
  * `lowestTwoOverRows` on every scoring thread when the rows are in shared memory and make two chunks
  * or more, else in this thread. Each row's result comes from the same graph arithmetic either way.
  */
-export const lowestTwoInParallel: LowestTwoScorer = async (graph, source, rows, fixed, largest, columns) => {
+export const lowestTwoInParallel: LowestTwoScorer = async (graph, source, rows, fixed, pass) => {
   const data = source.all.data as Float32Array | Uint8Array;
   // Chunks smaller than the largest when there are few rows, so that every thread gets one or two
   // (a pass of 1,300 undecided rows would otherwise be one chunk on one thread); not below
   // SMALLEST_CHUNK, where a call's fixed cost starts to outweigh its rows.
-  const chunk = Math.min(largest, Math.max(SMALLEST_CHUNK, Math.ceil(rows.length / (2 * threads))));
+  const chunk = Math.min(pass.chunk, Math.max(SMALLEST_CHUNK, Math.ceil(rows.length / (2 * threads))));
   const chunks = Math.ceil(rows.length / chunk);
-  if (parallel(chunks, [data])) {
+  if (parallel(chunks, [data, ...(pass.rowScale ? [pass.rowScale] : [])])) {
     const cols = source.all.dims[1] as number;
     const result = emptyLowestTwo(shared(rows), true);
-    const task: PoolTask = { kind: 'lowest-two', graph, input: source.input, source: data, cols, chunk, columns, result, fixed: specs(fixed), counter: counter() };
+    const task: PoolTask = { kind: 'lowest-two', graph, input: source.input, source: data, cols, pass: { ...pass, chunk }, result, fixed: specs(fixed), counter: counter() };
     if (await onEveryThread(task, chunks)) return { ...result, rows };
   }
-  return lowestTwoOverRows(graph, source, rows, fixed, largest, columns);
+  return lowestTwoOverRows(graph, source, rows, fixed, pass);
 };
 
 /** An output column to fill: its name, element type and values per row. */
