@@ -131,9 +131,9 @@ const quantizedCache = new WeakMap<Float32Array, QuantizedRows>();
 /**
  * x as 8-bit codes, each row with its own step (its largest |value| / levels: a row of small values
  * is not quantized as coarsely as the largest row, which tightens its screening bound), and its
- * per-row norms. The norms come
- * from float32 sums, so each is widened by far more than their rounding can be (relative 1e-3 and
- * 2⁻²² of ‖x̃‖ for the error, whose x̃ float32 DequantizeLinear rounds), keeping the bounds proven.
+ * per-row norms. The norms come from float32 sums, so each is widened by far more than their
+ * rounding can be (relative 1e-3 and 2⁻²² of ‖x̃‖ for the error, whose x̃ float32 DequantizeLinear
+ * rounds), keeping the bounds proven.
  */
 export async function quantizeRows(x: Matrix): Promise<QuantizedRows> {
   const cached = quantizedCache.get(x.data);

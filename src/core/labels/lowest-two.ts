@@ -90,7 +90,7 @@ export async function scoreChunks(
       const count = end - start;
       const first = rows[start] as number;
       const scores = { scores: reducer.scores(count, columns) };
-      if ((rows[end - 1] as number) - first === count - 1) await direct.run({ ...fixed, [source.input]: source.slice(first, end - start + first) }, scores);
+      if ((rows[end - 1] as number) - first === count - 1) await direct.run({ ...fixed, [source.input]: source.slice(first, first + count) }, scores);
       else await indirect.run({ ...fixed, [`${source.input}_all`]: source.all, rows: new ort.Tensor('int32', rows.subarray(start, end), [count]) }, scores);
       if (rowScale) for (let i = 0; i < count; i++) affine.scales[i] = rowScale[rows[start + i]!]!;
       reducer.reduce(count, columns, affine, result, start);

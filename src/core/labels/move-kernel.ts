@@ -1,5 +1,5 @@
 // Row moves between cluster sums through move-kernel.wat, which reads the rows where they lie (a
-// kernel memory, kernel-memory.ts) and runs 4 to 6 times faster than the JavaScript loop of
+// kernel memory, kernel-memory.ts) and runs 3 to 6 times faster than the JavaScript loop of
 // move-log.ts, with the same sums bit for bit. Each thread copies the move lists and, per group of
 // clusters, their sums into its own scratch memory; those are small next to the rows they move.
 import { kernelMemoryOf } from './kernel-memory.ts';
