@@ -2,8 +2,7 @@
 // run's exactness (labels-lloyd-exact) rests on it. And what runs must be what the .wat says.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { kernelMemoryOf } from '../../src/core/labels/kernel-memory.ts';
-import { sharedFloats } from '../../src/core/labels/matrix.ts';
+import { kernelMemoryCount, kernelMemoryOf, lendKernelRows } from '../../src/core/labels/kernel-memory.ts';
 import { moveApplier, moveKernelAvailable } from '../../src/core/labels/move-kernel.ts';
 import { applyMoves, type Moves } from '../../src/core/labels/move-log.ts';
 import { seededRng } from '../../src/core/labels/rng.ts';
@@ -23,11 +22,12 @@ function startingSums(clusters: number, d: number): Float64Array {
   return Float64Array.from({ length: clusters * d }, (_, i) => Math.sin(i) * 1e3);
 }
 
-/** Rows of wide-ranging magnitudes in a kernel memory, the view starting `skip` rows into it. */
+/** Rows of wide-ranging magnitudes in a kernel memory (on loan), the view starting `skip` rows into it. */
 function kernelRows(rows: number, d: number, skip: number): Float32Array {
-  const all = sharedFloats((rows + skip) * d);
-  for (let i = 0; i < all.length; i++) all[i] = (rng.next() - 0.5) * 10 ** Math.floor(rng.next() * 8 - 4);
-  return all.subarray(skip * d);
+  const all = Float32Array.from({ length: (rows + skip) * d }, () => (rng.next() - 0.5) * 10 ** Math.floor(rng.next() * 8 - 4));
+  const lent = lendKernelRows(all);
+  lent.release(); // nothing else borrows a kernel memory during these tests
+  return lent.data.subarray(skip * d);
 }
 
 describe('row move kernel', () => {
@@ -70,6 +70,28 @@ describe('row move kernel', () => {
     applyMoves(byLoop, x, d, moves, 0, clusters);
     moveApplier(x, d, moves)(byApplier, 0, clusters);
     expect(Array.from(byApplier)).toEqual(Array.from(byLoop));
+  });
+
+  it('lends a few kernel memories again and again rather than making one per matrix', () => {
+    // V8 frees a shared WebAssembly.Memory only in a full garbage collection: one per matrix would pile up.
+    const before = kernelMemoryCount();
+    const matrices = Array.from({ length: 20 }, (_, i) => new Float32Array(1000 * (i + 1)).fill(i));
+    for (const matrix of matrices) {
+      const lent = lendKernelRows(matrix);
+      expect(Array.from(lent.data.subarray(0, 3))).toEqual([matrix[0], matrix[1], matrix[2]]);
+      expect(lent.data.length).toBe(matrix.length);
+      lent.release();
+    }
+    expect(kernelMemoryCount()).toBeLessThanOrEqual(Math.max(before, 1));
+    // Two loans at once get two memories; the same rows lent again come back without a copy.
+    const [first, second] = [lendKernelRows(matrices[0]!), lendKernelRows(matrices[1]!)];
+    expect(kernelMemoryOf(first.data.buffer)).not.toBe(kernelMemoryOf(second.data.buffer));
+    expect(Array.from(first.data.subarray(0, 2))).toEqual([0, 0]);
+    first.release();
+    second.release();
+    const again = lendKernelRows(matrices[1]!);
+    expect(again.data).toBe(second.data);
+    again.release();
   });
 
   it('runs the binary its .wat source assembles to (npm run build:wasm)', async () => {

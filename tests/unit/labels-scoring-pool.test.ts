@@ -7,6 +7,7 @@ import { quantizeRows } from '../../src/core/labels/int8-screen.ts';
 import { lloyd } from '../../src/core/labels/lloyd.ts';
 import { gatherRows, l2NormalizeRows, matrix, sharedFloats, type Matrix } from '../../src/core/labels/matrix.ts';
 import { sampleWithoutReplacement, seededRng } from '../../src/core/labels/rng.ts';
+import { kernelMemoryOf, lendKernelRows } from '../../src/core/labels/kernel-memory.ts';
 import { applyMoves } from '../../src/core/labels/move-log.ts';
 import { applyMovesInParallel, parallelTaskCount, setScoringThreads } from '../../src/core/labels/scoring-pool.ts';
 import { plantedClusters } from '../support/planted-clusters.ts';
@@ -74,7 +75,10 @@ describe('k-means scoring pool', () => {
 
   it('moves rows between the sums on two threads, split by groups of clusters, bit for bit as one thread does', async () => {
     const [count, width, clusters] = [5000, 384, 50];
-    const rows = l2NormalizeRows(plantedClusters(count, width, clusters, 2.0, 2).x).data;
+    // In a kernel memory, as a k-means run has them: the workers then move rows with the kernel.
+    const lent = lendKernelRows(l2NormalizeRows(plantedClusters(count, width, clusters, 2.0, 2).x).data);
+    const rows = lent.data;
+    expect(kernelMemoryOf(rows.buffer)).toBeDefined();
     const rng = seededRng(8);
     const pick = (limit: number) => Int32Array.from({ length: count }, () => Math.floor(rng.next() * limit));
     const moves = { rows: pick(count), from: pick(clusters), to: pick(clusters), count };
@@ -87,6 +91,7 @@ describe('k-means scoring pool', () => {
     const [alone, together] = [start(), start()];
     applyMoves(alone, rows, width, moves, 0, width);
     const run = await onThreads(2, () => applyMovesInParallel(together, rows, width, moves));
+    lent.release();
     expect(run.value).toBe(true);
     expect(run.parallel).toBe(1);
     expect(Array.from(together)).toEqual(Array.from(alone));

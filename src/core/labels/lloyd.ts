@@ -15,7 +15,8 @@ import { quantizeCentroids, quantizeRows, screenBound, screeningAvailable, scree
 import { floatRows, type LowestTwo } from './lowest-two.ts';
 import type { Matrix } from './matrix.ts';
 import { MoveLog } from './move-log.ts';
-import { applyMovesInParallel, sharedRows } from './scoring-pool.ts';
+import { lendKernelRows } from './kernel-memory.ts';
+import { applyMovesInParallel } from './scoring-pool.ts';
 
 export interface LloydResult extends NearestCentroids {
   centroids: Matrix;
@@ -158,10 +159,25 @@ export async function lloyd(
   onIteration?: (iteration: number) => void,
   options: LloydOptions = {},
 ): Promise<LloydResult> {
+  // The rows in a kernel memory for the run, so that every scoring thread and the move kernel read
+  // them without a copy.
+  const lent = lendKernelRows(x.data);
+  try {
+    return await prunedLloyd({ ...x, data: lent.data }, init, maxIterations, onIteration, options);
+  } finally {
+    lent.release();
+  }
+}
+
+async function prunedLloyd(
+  x: Matrix,
+  init: Matrix,
+  maxIterations: number,
+  onIteration: ((iteration: number) => void) | undefined,
+  options: LloydOptions,
+): Promise<LloydResult> {
   const { rows: n, cols: d } = x;
   const k = init.rows;
-  // In a kernel memory, so that every scoring thread and the move kernel read the rows without a copy.
-  x = { ...x, data: sharedRows(x.data) };
   let centroids = copyMatrix(init);
   const rows = await quantizeRows(x);
   const screening = (options.screening ?? true) && k > 1 && (await screeningAvailable());

@@ -1,5 +1,4 @@
 // Row-major float32 matrices: the one shape features take in the labels code.
-import { sharedBytes } from './kernel-memory.ts';
 
 export interface Matrix {
   data: Float32Array;
@@ -19,10 +18,10 @@ export function rowSlice(m: Matrix, start: number, end: number): Matrix {
 
 /**
  * Zeroed float32 values in shared memory: the matrices k-means runs on are made here, so that the
- * scoring threads of scoring-pool.ts and the WebAssembly kernels read them without a copy.
+ * scoring threads of scoring-pool.ts read them without a copy.
  */
 export function sharedFloats(length: number): Float32Array {
-  return new Float32Array(sharedBytes(4 * length), 0, length);
+  return new Float32Array(new SharedArrayBuffer(4 * length));
 }
 
 /** A copy of the listed rows, in that order. */

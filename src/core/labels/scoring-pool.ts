@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { emptyLowestTwo, lowestTwoOverRows, rowSource, scoreChunks, type LowestTwo, type LowestTwoScorer, type ScorePass } from './lowest-two.ts';
-import { kernelMemoryOf, sharedBytes } from './kernel-memory.ts';
+import { kernelMemoryOf } from './kernel-memory.ts';
 import { moveApplier } from './move-kernel.ts';
 import type { Moves } from './move-log.ts';
 import { runRowwiseChunks, type RowColumn, type RowData, type RowwiseRun } from './rowwise-graph.ts';
@@ -276,21 +276,4 @@ export async function applyMovesInParallel(sums: Float64Array, x: Float32Array, 
 
 function counter(): Int32Array {
   return new Int32Array(new SharedArrayBuffer(4));
-}
-
-const sharedCopies = new WeakMap<object, Float32Array | Uint8Array>();
-
-/**
- * `data` in a kernel memory (itself if it already is), which the pool's threads and the WebAssembly
- * kernels read in place; kept while `data` lives, so restarts on the same rows copy them once.
- */
-export function sharedRows<T extends Float32Array | Uint8Array>(data: T): T {
-  if (kernelMemoryOf(data.buffer)) return data;
-  let copy = sharedCopies.get(data) as T | undefined;
-  if (!copy) {
-    copy = new (data.constructor as new (buffer: SharedArrayBuffer, offset: number, length: number) => T)(sharedBytes(data.byteLength), 0, data.length);
-    copy.set(data as never);
-    sharedCopies.set(data, copy);
-  }
-  return copy;
 }
