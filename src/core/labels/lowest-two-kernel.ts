@@ -1,9 +1,10 @@
 // The lowest-two reduction of a chunk's scores (lowest-two.ts) outside ONNX Runtime: the scoring graph
 // writes its n × k values straight into a scratch memory (a pre-allocated output), and lowest-two.wat
 // reduces each row in SIMD lanes, taking each score as scale(row) · value + bias(column) on the way
-// (the 8-bit screen's per-row step and ‖c‖², which the graph cannot apply per row). In the graph, ArgMin, GatherElements, ScatterElements and ReduceMin
-// took about a third of an 8-bit screening call and a tenth of a float32 one; the kernel takes a few
-// percent. Where the runtime cannot run the kernel, a JavaScript loop gives the same results.
+// (the 8-bit screen's per-row step and ‖c‖², which the graph cannot apply per row). In the graph,
+// ArgMin, GatherElements, ScatterElements and ReduceMin took about a third of an 8-bit screening call
+// and a tenth of a float32 one; the kernel takes about a tenth of a screening call. Where the
+// runtime cannot run the kernel, a JavaScript loop gives the same results.
 import * as ort from 'onnxruntime-node';
 import { LOWEST_TWO_WASM } from './lowest-two-wasm.ts';
 import type { LowestTwo } from './lowest-two.ts';

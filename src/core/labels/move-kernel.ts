@@ -22,7 +22,7 @@ export function moveKernelAvailable(): boolean {
   return kernelModule() !== null;
 }
 
-/** Instances by the rows' memory, so that each thread instantiates once per matrix. */
+/** Instances by the rows' memory, so that a thread instantiates once per kernel memory it is given. */
 const instances = new WeakMap<WebAssembly.Memory, KernelExports>();
 
 function kernelOver(memory: WebAssembly.Memory): KernelExports | undefined {
@@ -37,8 +37,8 @@ function kernelOver(memory: WebAssembly.Memory): KernelExports | undefined {
 
 /**
  * An applier of `moves` over the rows `x` (`d` wide): the kernel's when x lies in a kernel memory
- * (`memory`, which a worker receives with the task, or the one x was allocated in) and this runtime
- * runs the kernel, else the JavaScript loop.
+ * (`memory`, which a worker receives with the task, or the one x was lent in) and this runtime runs
+ * the kernel, else the JavaScript loop.
  */
 export function moveApplier(x: Float32Array, d: number, moves: Moves, memory = kernelMemoryOf(x.buffer)): MoveApplier {
   const kernel = memory && kernelOver(memory);
