@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const CORE = fileURLToPath(new URL('../src/core/', import.meta.url));
+const CORE = fileURLToPath(new URL('../src/core/', import.meta.url));
 
 /** Every .wat file under src/core, as paths. */
 export function kernelSources(dir = CORE): string[] {
@@ -23,13 +23,17 @@ export function generatedPath(source: string): string {
 }
 
 /** move-kernel.wat → MOVE_KERNEL_WASM. */
-export function constantName(source: string): string {
+function constantName(source: string): string {
   return `${basename(source, '.wat').replace(/-/g, '_').toUpperCase()}_WASM`;
 }
 
+// The assembler, loaded once: it is a 2 MB Emscripten module.
+let assembler: ReturnType<typeof import('wabt')> | undefined;
+
 /** The text of the generated module for a .wat source. */
 export async function generatedModule(source: string): Promise<string> {
-  const wabt = await (createRequire(import.meta.url)('wabt') as typeof import('wabt'))();
+  assembler ??= (createRequire(import.meta.url)('wabt') as typeof import('wabt'))();
+  const wabt = await assembler;
   // A variable, not a literal argument: wabt's declarations do not list multi_memory yet.
   const features = { simd: true, threads: true, multi_memory: true };
   const parsed = wabt.parseWat(basename(source), readFileSync(source, 'utf8'), features);

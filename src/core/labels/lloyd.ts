@@ -13,9 +13,9 @@ import { accumulate, copySums, emptySums, reseedEmptyClusters, writeMeans, type 
 import { assignedDistances, lowestTwoDistances, nearestCentroids, type NearestCentroids } from './distance-step.ts';
 import { quantizeCentroids, quantizeRows, screenBound, screeningAvailable, screenRows, type QuantizedRows } from './int8-screen.ts';
 import { floatRows, type LowestTwo } from './lowest-two.ts';
+import { lendKernelRows } from './kernel-memory.ts';
 import type { Matrix } from './matrix.ts';
 import { MoveLog } from './move-log.ts';
-import { lendKernelRows } from './kernel-memory.ts';
 import { applyMovesInParallel } from './scoring-pool.ts';
 
 export interface LloydResult extends NearestCentroids {
