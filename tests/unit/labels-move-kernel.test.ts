@@ -2,7 +2,7 @@
 // run's exactness (labels-lloyd-exact) rests on it. And what runs must be what the .wat says.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { kernelMemoryCount, kernelMemoryOf, lendKernelRows } from '../../src/core/labels/kernel-memory.ts';
+import { kernelMemoryCount, kernelMemoryOf, kernelMemoryRef, lendKernelRows, receivedKernelMemory } from '../../src/core/labels/kernel-memory.ts';
 import { moveApplier, moveKernelAvailable } from '../../src/core/labels/move-kernel.ts';
 import { applyMoves, type Moves } from '../../src/core/labels/move-log.ts';
 import { seededRng } from '../../src/core/labels/rng.ts';
@@ -92,6 +92,19 @@ describe('row move kernel', () => {
     const again = lendKernelRows(matrices[1]!);
     expect(again.data).toBe(second.data);
     again.release();
+  });
+
+  it('gives a receiving thread one memory object per kernel memory, whichever message brought it', () => {
+    // A worker's kernels are instantiated per memory object; each message clones a new one.
+    const lent = lendKernelRows(new Float32Array(64).fill(3));
+    const ref = kernelMemoryRef(lent.data.buffer);
+    lent.release();
+    expect(ref).toBeDefined();
+    const [once, twice] = [structuredClone(ref), structuredClone(ref)];
+    expect(once!.memory).not.toBe(twice!.memory);
+    expect(receivedKernelMemory(twice)).toBe(receivedKernelMemory(once));
+    expect(new Float32Array(receivedKernelMemory(once)!.buffer, 0, 1)[0]).toBe(3);
+    expect(receivedKernelMemory(undefined)).toBeUndefined();
   });
 
   it('runs the binary its .wat source assembles to (npm run build:wasm)', async () => {

@@ -10,8 +10,9 @@ import { floatTensor, graphSession } from './graph-session.ts';
 import { SCORES_OUTPUT, rowSource, type LowestTwo } from './lowest-two.ts';
 import { sharedFloats, type Matrix } from './matrix.ts';
 import { ELEM_FLOAT, ELEM_INT8, ELEM_UINT8, type OnnxGraph } from './onnx-proto.ts';
+import type { Refinement } from './refine-kernel.ts';
 import { sumOfSquaresNodes } from './row-sums.ts';
-import { lowestTwoInParallel, rowwiseInParallel } from './scoring-pool.ts';
+import { lowestTwoInParallel, rowwiseInParallel, sharedCopy } from './scoring-pool.ts';
 
 const SCREEN_GRAPH: OnnxGraph = {
   name: 'selfguide-int8-scores',
@@ -159,7 +160,9 @@ export async function quantizeRows(x: Matrix): Promise<QuantizedRows> {
     perRow('approx_sq'),
     perRow('length_sq'),
   ]);
-  const codes = out.codes as Uint8Array;
+  // Shared even when this thread quantized alone (few rows, one thread), so that the screens of later
+  // passes can still go to the pool.
+  const codes = sharedCopy(out.codes as Uint8Array);
   const [errorSq, approxSq, lengthSq] = [out.error_sq, out.approx_sq, out.length_sq] as [Float32Array, Float32Array, Float32Array];
   const [error, norm, length] = [new Float64Array(rows), new Float64Array(rows), new Float64Array(rows)];
   for (let i = 0; i < rows; i++) {
@@ -218,8 +221,11 @@ export function screenBound(q: QuantizedRows, c: QuantizedCentroids, row: number
   return (quantization + rounding) * (1 + 1e-9);
 }
 
-/** Lowest and second-lowest screening score (‖c‖² − 2·x̃·c̃) of the listed rows, with the nearest's index. */
-export function screenRows(q: QuantizedRows, c: QuantizedCentroids, rows: Int32Array): Promise<LowestTwo> {
+/**
+ * Lowest and second-lowest screening score (‖c‖² − 2·x̃·c̃) of the listed rows, with the nearest's
+ * index; with `refine`, the rows it leaves undecided are refined in the same pass (refine-kernel.ts).
+ */
+export function screenRows(q: QuantizedRows, c: QuantizedCentroids, rows: Int32Array, refine?: Refinement): Promise<LowestTwo> {
   const k = c.scale.length;
   const d = q.cols;
   const fixed = {
@@ -228,6 +234,6 @@ export function screenRows(q: QuantizedRows, c: QuantizedCentroids, rows: Int32A
     c_scale: floatTensor(c.scale, [k]),
     x_zero: new ort.Tensor('uint8', Uint8Array.of(q.zero), []),
   };
-  const pass = { chunk: chunkRows(k), columns: k, rowScale: q.steps, columnBias: c.normSq };
+  const pass = { chunk: chunkRows(k), columns: k, rowScale: q.steps, columnBias: c.normSq, ...(refine && { refine }) };
   return lowestTwoInParallel(SCREEN_GRAPH, rowSource('qx', q.codes, d), rows, fixed, pass);
 }

@@ -11,6 +11,8 @@ const PAGE_BYTES = 65536;
 const MAX_PAGES = 65536; // 4 GiB, all a 32-bit WebAssembly address reaches
 
 interface Arena {
+  /** its number in this thread, by which other threads recognize it */
+  id: number;
   memory: WebAssembly.Memory;
   busy: boolean;
   /** the rows last copied in, and their copy (the same view each time, so caches keyed by it hold) */
@@ -19,7 +21,7 @@ interface Arena {
 }
 
 const arenas: Arena[] = [];
-const memories = new WeakMap<ArrayBufferLike, WebAssembly.Memory>();
+const memories = new WeakMap<ArrayBufferLike, Arena>();
 
 /** Rows lent in a kernel memory until `release` (then the memory may hold other rows). */
 export interface KernelRows {
@@ -46,7 +48,7 @@ export function lendKernelRows(data: Float32Array): KernelRows {
     const missing = pages - arena.memory.buffer.byteLength / PAGE_BYTES;
     if (missing > 0) arena.memory.grow(missing);
     const buffer = arena.memory.buffer; // a new SharedArrayBuffer object once the memory has grown
-    memories.set(buffer, arena.memory);
+    memories.set(buffer, arena);
     arena.copy = new Float32Array(buffer, 0, data.length);
     arena.copy.set(data);
     arena.source = new WeakRef(data);
@@ -55,7 +57,7 @@ export function lendKernelRows(data: Float32Array): KernelRows {
 }
 
 function newArena(): Arena {
-  const arena = { memory: new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true }), busy: false };
+  const arena = { id: arenas.length, memory: new WebAssembly.Memory({ initial: 1, maximum: MAX_PAGES, shared: true }), busy: false };
   arenas.push(arena);
   return arena;
 }
@@ -67,5 +69,30 @@ export function kernelMemoryCount(): number {
 
 /** The WebAssembly memory `buffer` is, when it is a kernel memory's. */
 export function kernelMemoryOf(buffer: ArrayBufferLike): WebAssembly.Memory | undefined {
-  return memories.get(buffer);
+  return memories.get(buffer)?.memory;
+}
+
+/** A kernel memory as a task carries it to a scoring worker: the memory and its number. */
+export interface KernelMemoryRef {
+  id: number;
+  memory: WebAssembly.Memory;
+}
+
+/** `buffer`'s kernel memory as a task names it, when it is one. */
+export function kernelMemoryRef(buffer: ArrayBufferLike): KernelMemoryRef | undefined {
+  const arena = memories.get(buffer);
+  return arena && { id: arena.id, memory: arena.memory };
+}
+
+// Each message brings a new WebAssembly.Memory object for the same memory; the first one is kept, so
+// that the kernels a thread instantiates over it (keyed by the object) serve every later task.
+const received = new Map<number, WebAssembly.Memory>();
+
+/** The memory a task names, as the same object every time in this thread. */
+export function receivedKernelMemory(ref: KernelMemoryRef | undefined): WebAssembly.Memory | undefined {
+  if (!ref) return undefined;
+  const known = received.get(ref.id);
+  if (known) return known;
+  received.set(ref.id, ref.memory);
+  return ref.memory;
 }

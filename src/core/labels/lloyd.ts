@@ -6,16 +6,20 @@
 // its own centroid and a lower bound on its distance to every other (Hamerly's bounds), moved by
 // the centroids' drift after each update. A row whose bounds still separate by more than float32
 // rounding could blur keeps its centroid without any product; the others are first scored by the
-// 8-bit product of int8-screen.ts, whose proven error bound settles most of them, and only the rest
-// go through the float32 distance step — the same graph arithmetic as a full pass, so the same
-// argmin. The centroid sums are updated by the rows that moved.
+// 8-bit product of int8-screen.ts, whose proven error bound settles most of them; of the rest, its
+// distances to the few centroids the screen could not rule out are computed directly
+// (refine-kernel.ts, in the same pass), which settles all but near-ties; only those go through the
+// float32 distance step — the same graph arithmetic as a full pass, so the same argmin. The first
+// assignment takes the same path from no bounds at all. The centroid sums are updated by the rows
+// that moved.
 import { accumulate, copySums, emptySums, reseedEmptyClusters, writeMeans, type ClusterSums } from './centroid-update.ts';
 import { assignedDistances, lowestTwoDistances, nearestCentroids, type NearestCentroids } from './distance-step.ts';
 import { quantizeCentroids, quantizeRows, screenBound, screeningAvailable, screenRows, type QuantizedRows } from './int8-screen.ts';
 import { floatRows, type LowestTwo } from './lowest-two.ts';
-import { lendKernelRows } from './kernel-memory.ts';
+import { kernelMemoryRef, lendKernelRows } from './kernel-memory.ts';
 import type { Matrix } from './matrix.ts';
 import { MoveLog } from './move-log.ts';
+import { emptyRefinedRows, type Refinement } from './refine-kernel.ts';
 import { applyMovesInParallel } from './scoring-pool.ts';
 
 export interface LloydResult extends NearestCentroids {
@@ -30,13 +34,15 @@ export interface LloydResult extends NearestCentroids {
 export interface LloydOptions {
   /** score uncertain rows with the 8-bit product first (default: where ORT has the kernel) */
   screening?: boolean;
-  /** filled with how many rows each iteration skipped, screened and computed exactly */
+  /** filled with how many rows each iteration skipped, screened, refined and computed exactly */
   stats?: LloydStats;
 }
 
 export interface LloydStats {
   skipped: number[];
   screened: number[];
+  /** rows the refinement of the screen settled */
+  refined: number[];
   exact: number[];
 }
 
@@ -109,6 +115,11 @@ class RowBounds {
     return this.twoGamma * reach * reach;
   }
 
+  /** ‖x‖² of row i as the bounds take it. */
+  lengthSq(i: number): number {
+    return (this.length[i] as number) ** 2;
+  }
+
   certain(row: number): boolean {
     const u = this.upper[row] as number;
     const l = this.lower[row] as number;
@@ -144,9 +155,18 @@ class RowBounds {
     this.lower[i] = Math.sqrt(Math.max(0, second - slack));
   }
 
+  /**
+   * Bounds from a refinement (refine-kernel.ts): `own` and `other` bound the squared distances to the
+   * nearest and the other candidates, `outside` is the lowest screening score of the rest.
+   */
+  setRefined(i: number, own: number, other: number, outside: number, bound: number): void {
+    this.upper[i] = Math.sqrt(Math.max(0, own));
+    this.lower[i] = Math.sqrt(Math.max(0, Math.min(other, this.lengthSq(i) + outside - bound)));
+  }
+
   /** Bounds from screening scores (squared distance − ‖x‖²) within ±bound of the exact ones. */
   setScreened(i: number, first: number, second: number, bound: number): void {
-    const lengthSq = (this.length[i] as number) ** 2;
+    const lengthSq = this.lengthSq(i);
     this.upper[i] = Math.sqrt(Math.max(0, lengthSq + first + bound));
     this.lower[i] = Math.sqrt(Math.max(0, lengthSq + second - bound));
   }
@@ -210,16 +230,63 @@ async function prunedLloyd(
     }
   };
 
-  // First assignment: every row through the float32 step.
+  let undecidedShare = 0;
+  /**
+   * Assigns the rows whose bounds are not certain: by the screen and its refinement where they settle
+   * a row, else by the float32 step. Returns how many it screened, refined and computed exactly.
+   */
+  const settle = async (pending: Int32Array) => {
+    let exactRows = pending;
+    let [screened, refined] = [0, 0];
+    if (screening && pending.length > 0 && undecidedShare < SCREEN_WORTH) {
+      const quantized = quantizeCentroids(centroids);
+      const screenBounds = new Float64Array(pending.length);
+      const [margins, aheads] = [0, 0].map(() => new Float64Array(new SharedArrayBuffer(8 * pending.length))) as [Float64Array, Float64Array];
+      for (let j = 0; j < pending.length; j++) {
+        const row = pending[j] as number;
+        const bound = screenBound(rows, quantized, row);
+        const slack = bounds.slack(row);
+        screenBounds[j] = bound;
+        // A centroid scored more than this above a row's lowest is farther than the lowest's by more
+        // than the slack: the refinement need not measure it. Nor one scored more than `ahead` above
+        // a measured candidate's upper bound.
+        margins[j] = 2 * bound + slack;
+        aheads[j] = bound + slack - bounds.lengthSq(row);
+      }
+      const refinement: Refinement = { x: x.data, rowsMemory: kernelMemoryRef(x.data.buffer), d, centroids: centroids.data, margins, aheads, out: emptyRefinedRows(pending.length) };
+      const scores = await screenRows(rows, quantized, pending, refinement);
+      const { out } = refinement;
+      const undecided = new Int32Array(pending.length);
+      let count = 0;
+      for (let j = 0; j < pending.length; j++) {
+        const row = pending[j] as number;
+        const bound = screenBounds[j] as number;
+        const isRefined = out.refined[j] === 1;
+        if (isRefined) bounds.setRefined(row, out.own[j] as number, out.other[j] as number, out.outside[j] as number, bound);
+        else bounds.setScreened(row, scores.first[j] as number, scores.second[j] as number, bound);
+        if (!bounds.certain(row)) undecided[count++] = row;
+        else if (isRefined) {
+          assign(row, out.nearest[j] as number);
+          refined++;
+        } else assign(row, scores.nearest[j] as number);
+      }
+      screened = pending.length;
+      undecidedShare = count / pending.length;
+      exactRows = undecided.subarray(0, count);
+    } else {
+      undecidedShare = 0; // try screening again next time
+    }
+    if (exactRows.length > 0) applyExact(await lowestTwoDistances(source, centroids, exactRows));
+    return { screened, refined, exact: exactRows.length };
+  };
+
+  // First assignment: no bounds yet, every row settled from no cluster (so every row logs its move).
+  bounds.assignment.fill(-1);
   bounds.setCentroidNorm(maxRowNorm(centroids));
-  const first = await lowestTwoDistances(source, centroids, Int32Array.from({ length: n }, (_, i) => i));
-  bounds.assignment.set(first.nearest);
-  first.nearest.forEach((cluster, row) => log.add(row, -1, cluster));
-  applyExact(first);
+  await settle(Int32Array.from({ length: n }, (_, i) => i));
 
   let iterations = 0;
   let reseeded = 0;
-  let undecidedShare = 0;
   while (iterations < maxIterations) {
     await log.flush();
     let update: ClusterSums = sums;
@@ -238,29 +305,11 @@ async function prunedLloyd(
     bounds.setCentroidNorm(maxRowNorm(centroids));
     const pending = bounds.drift(centroidDrift(previous, centroids));
     changed = 0;
-    let exactRows = pending;
-    let screened = 0;
-    if (screening && pending.length > 0 && undecidedShare < SCREEN_WORTH) {
-      const quantized = quantizeCentroids(centroids);
-      const scores = await screenRows(rows, quantized, pending);
-      const undecided = new Int32Array(pending.length);
-      let count = 0;
-      for (let j = 0; j < pending.length; j++) {
-        const row = pending[j] as number;
-        bounds.setScreened(row, scores.first[j] as number, scores.second[j] as number, screenBound(rows, quantized, row));
-        if (bounds.certain(row)) assign(row, scores.nearest[j] as number);
-        else undecided[count++] = row;
-      }
-      screened = pending.length;
-      undecidedShare = count / pending.length;
-      exactRows = undecided.subarray(0, count);
-    } else {
-      undecidedShare = 0; // try screening again next time
-    }
-    if (exactRows.length > 0) applyExact(await lowestTwoDistances(source, centroids, exactRows));
+    const step = await settle(pending);
     options.stats?.skipped.push(n - pending.length);
-    options.stats?.screened.push(screened);
-    options.stats?.exact.push(exactRows.length);
+    options.stats?.screened.push(step.screened);
+    options.stats?.refined.push(step.refined);
+    options.stats?.exact.push(step.exact);
     // Same assignment again means the next update would give the same centroids: converged.
     if (changed === 0) break;
   }

@@ -69,6 +69,16 @@ export class LowestTwoReducer {
     return new ort.Tensor('float32', this.plain.subarray(0, values), [n, k]);
   }
 
+  /** The memory whose first n × k float32 values are the scores last handed out, where the kernel runs. */
+  scoreMemory(): WebAssembly.Memory | undefined {
+    return this.kernel?.scratch;
+  }
+
+  /** The n × k values last handed out by `scores`, as the graph wrote them. */
+  lastScores(n: number, k: number): Float32Array {
+    return this.kernel ? new Float32Array(this.kernel.scratch.buffer, 0, n * k) : this.plain.subarray(0, n * k);
+  }
+
   /** Reduces the n × k values last handed out by `scores`, as `affine` scores, into `into`, rows [at, at + n). */
   reduce(n: number, k: number, affine: ScoreAffine, into: LowestTwo, at: number): void {
     if (!this.kernel) {

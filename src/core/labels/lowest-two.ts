@@ -6,6 +6,7 @@
 import * as ort from 'onnxruntime-node';
 import { graphSession } from './graph-session.ts';
 import { withReducer } from './lowest-two-kernel.ts';
+import { ChunkRefiner, type Refinement } from './refine-kernel.ts';
 import { rowTensor } from './rowwise-graph.ts';
 import { ELEM_FLOAT, ELEM_INT32, type OnnxGraph, type OnnxValue } from './onnx-proto.ts';
 
@@ -22,6 +23,8 @@ export interface ScorePass {
   rowScale?: Float32Array;
   /** an addend per column, added after the factor; none: 0 */
   columnBias?: Float32Array;
+  /** the undecided rows of an 8-bit screen, refined while their scores are at hand (refine-kernel.ts) */
+  refine?: Refinement;
 }
 
 export interface LowestTwo {
@@ -85,6 +88,7 @@ export async function scoreChunks(
   const { rows } = result;
   const affine = { scales: new Float32Array(chunk).fill(1), biases: pass.columnBias ?? new Float32Array(columns) };
   await withReducer(async (reducer) => {
+    const refiner = pass.refine && new ChunkRefiner(reducer, pass.refine, affine.biases);
     for (let start = nextChunk() * chunk; start < rows.length; start = nextChunk() * chunk) {
       const end = Math.min(rows.length, start + chunk);
       const count = end - start;
@@ -94,6 +98,7 @@ export async function scoreChunks(
       else await indirect.run({ ...fixed, [`${source.input}_all`]: source.all, rows: new ort.Tensor('int32', rows.subarray(start, end), [count]) }, scores);
       if (rowScale) for (let i = 0; i < count; i++) affine.scales[i] = rowScale[rows[start + i]!]!;
       reducer.reduce(count, columns, affine, result, start);
+      refiner?.refine(count, rows.subarray(start, end), affine.scales, result, start);
     }
   });
 }

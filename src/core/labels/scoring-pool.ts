@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { emptyLowestTwo, lowestTwoOverRows, rowSource, scoreChunks, type LowestTwo, type LowestTwoScorer, type ScorePass } from './lowest-two.ts';
-import { kernelMemoryOf } from './kernel-memory.ts';
+import { kernelMemoryRef, receivedKernelMemory, type KernelMemoryRef } from './kernel-memory.ts';
 import { moveApplier } from './move-kernel.ts';
 import type { Moves } from './move-log.ts';
 import { runRowwiseChunks, type RowColumn, type RowData, type RowwiseRun } from './rowwise-graph.ts';
@@ -43,8 +43,8 @@ export type PoolTask = (
       kind: 'moves';
       sums: Float64Array;
       x: Float32Array;
-      /** the WebAssembly memory x lies in, for the move kernel (a worker cannot find it from x) */
-      rowsMemory: WebAssembly.Memory | undefined;
+      /** the kernel memory x lies in, for the move kernel (a worker cannot find it from x) */
+      rowsMemory: KernelMemoryRef | undefined;
       d: number;
       k: number;
       moves: Moves;
@@ -75,7 +75,7 @@ export async function runPoolTask(task: PoolTask): Promise<void> {
   if (task.kind === 'rowwise') return runRowwiseChunks({ ...task.run, fixed }, nextChunk);
   if (task.kind === 'moves') {
     const { sums, x, d, k, moves, block } = task;
-    const apply = moveApplier(x, d, moves, task.rowsMemory);
+    const apply = moveApplier(x, d, moves, receivedKernelMemory(task.rowsMemory));
     for (let first = nextChunk() * block; first < k; first = nextChunk() * block) apply(sums, first, Math.min(k, first + block));
     return;
   }
@@ -155,7 +155,8 @@ function runInWorker(worker: Worker, task: PoolTask): Promise<void> {
   });
 }
 
-function shared<T extends RowData>(array: T): T {
+/** `array` itself when it is in shared memory, else a copy there. */
+export function sharedCopy<T extends RowData>(array: T): T {
   if (array.buffer instanceof SharedArrayBuffer) return array;
   const copy = new (array.constructor as new (buffer: SharedArrayBuffer) => T)(new SharedArrayBuffer(array.byteLength));
   copy.set(array as never);
@@ -209,9 +210,10 @@ export const lowestTwoInParallel: LowestTwoScorer = async (graph, source, rows, 
   // SMALLEST_CHUNK, where a call's fixed cost starts to outweigh its rows.
   const chunk = Math.min(pass.chunk, Math.max(SMALLEST_CHUNK, Math.ceil(rows.length / (2 * threads))));
   const chunks = Math.ceil(rows.length / chunk);
-  if (parallel(chunks, [data, ...(pass.rowScale ? [pass.rowScale] : [])])) {
+  const refine = pass.refine ? [pass.refine.x, pass.refine.margins, pass.refine.out.refined] : [];
+  if (parallel(chunks, [data, ...(pass.rowScale ? [pass.rowScale] : []), ...refine])) {
     const cols = source.all.dims[1] as number;
-    const result = emptyLowestTwo(shared(rows), true);
+    const result = emptyLowestTwo(sharedCopy(rows), true);
     const task: PoolTask = { kind: 'lowest-two', graph, input: source.input, source: data, cols, pass: { ...pass, chunk }, result, fixed: specs(fixed), counter: counter() };
     if (await onEveryThread(task, chunks)) return { ...result, rows };
   }
@@ -236,7 +238,7 @@ export async function rowwiseInParallel(run: Omit<RowwiseRun, 'outputs'>, output
   // Wide inputs (the rows) must already be shared; one value per row is cheap to copy.
   if (parallel(chunks, run.inputs.filter((input) => !input.vector).map((input) => input.data))) {
     const columns = outputs.map((column) => allocate(column, run.rows, true));
-    const inputs = run.inputs.map((input) => (input.vector ? { ...input, data: shared(input.data) } : input));
+    const inputs = run.inputs.map((input) => (input.vector ? { ...input, data: sharedCopy(input.data) } : input));
     const { fixed, ...rest } = run;
     const task: PoolTask = { kind: 'rowwise', run: { ...rest, inputs, outputs: columns }, fixed: specs(fixed), counter: counter() };
     if (await onEveryThread(task, chunks)) return byName(columns);
@@ -265,8 +267,8 @@ export async function applyMovesInParallel(sums: Float64Array, x: Float32Array, 
   const block = Math.max(1, Math.ceil(k / threads));
   const chunks = Math.ceil(k / block);
   if (moves.count * d >= MOVES_WORTH_SHARING && parallel(chunks, [sums, x])) {
-    const [rows, from, to] = [moves.rows, moves.from, moves.to].map((values) => shared(values.subarray(0, moves.count))) as [Int32Array, Int32Array, Int32Array];
-    const rowsMemory = kernelMemoryOf(x.buffer);
+    const [rows, from, to] = [moves.rows, moves.from, moves.to].map((values) => sharedCopy(values.subarray(0, moves.count))) as [Int32Array, Int32Array, Int32Array];
+    const rowsMemory = kernelMemoryRef(x.buffer);
     const task: PoolTask = { kind: 'moves', sums, x, rowsMemory, d, k, moves: { rows, from, to, count: moves.count }, block, fixed: [], counter: counter() };
     return onEveryThread(task, chunks);
   }
