@@ -19,7 +19,7 @@ import { floatRows, type LowestTwo } from './lowest-two.ts';
 import { kernelMemoryRef, lendKernelRows } from './kernel-memory.ts';
 import type { Matrix } from './matrix.ts';
 import { MoveLog } from './move-log.ts';
-import { emptyRefinedRows, type Refinement } from './refine-kernel.ts';
+import { emptyRefinedRows, refineKernelAvailable, type Refinement } from './refine-kernel.ts';
 import { applyMovesInParallel } from './scoring-pool.ts';
 
 export interface LloydResult extends NearestCentroids {
@@ -34,6 +34,8 @@ export interface LloydResult extends NearestCentroids {
 export interface LloydOptions {
   /** score uncertain rows with the 8-bit product first (default: where ORT has the kernel) */
   screening?: boolean;
+  /** refine the rows the screen leaves undecided (default: where refine.wat runs) */
+  refining?: boolean;
   /** filled with how many rows each iteration skipped, screened, refined and computed exactly */
   stats?: LloydStats;
 }
@@ -201,6 +203,10 @@ async function prunedLloyd(
   let centroids = copyMatrix(init);
   const rows = await quantizeRows(x);
   const screening = (options.screening ?? true) && k > 1 && (await screeningAvailable());
+  // Refined where the kernel runs: the JavaScript loop that stands in for it (same results) is slower
+  // than the float32 step it would spare.
+  const rowsMemory = kernelMemoryRef(x.data.buffer);
+  const refining = options.refining ?? (rowsMemory !== undefined && refineKernelAvailable());
   const bounds = new RowBounds(rows, n, d);
   const sums = emptySums(k, d);
   const source = floatRows(x.data, n, d);
@@ -253,9 +259,9 @@ async function prunedLloyd(
         margins[j] = 2 * bound + slack;
         aheads[j] = bound + slack - bounds.lengthSq(row);
       }
-      const refinement: Refinement = { x: x.data, rowsMemory: kernelMemoryRef(x.data.buffer), d, centroids: centroids.data, margins, aheads, out: emptyRefinedRows(pending.length) };
-      const scores = await screenRows(rows, quantized, pending, refinement);
-      const { out } = refinement;
+      const out = emptyRefinedRows(pending.length); // all 0 (not refined) when there is no refinement
+      const refinement: Refinement = { x: x.data, rowsMemory, d, centroids: centroids.data, margins, aheads, out };
+      const scores = await screenRows(rows, quantized, pending, refining ? refinement : undefined);
       const undecided = new Int32Array(pending.length);
       let count = 0;
       for (let j = 0; j < pending.length; j++) {
