@@ -236,6 +236,21 @@ async function prunedLloyd(
     }
   };
 
+  /** What the screen of the pending rows needs to refine those it leaves undecided. */
+  const refinementOf = (pending: Int32Array, screenBounds: Float64Array): Refinement => {
+    const [margins, aheads] = [0, 0].map(() => new Float64Array(new SharedArrayBuffer(8 * pending.length))) as [Float64Array, Float64Array];
+    for (let j = 0; j < pending.length; j++) {
+      const row = pending[j] as number;
+      const [bound, slack] = [screenBounds[j] as number, bounds.slack(row)];
+      // A centroid scored more than this above a row's lowest is farther than the lowest's by more
+      // than the slack: the refinement need not measure it. Nor one scored more than `ahead` above a
+      // measured candidate's upper bound.
+      margins[j] = 2 * bound + slack;
+      aheads[j] = bound + slack - bounds.lengthSq(row);
+    }
+    return { x: x.data, rowsMemory, d, centroids: centroids.data, margins, aheads, out: emptyRefinedRows(pending.length) };
+  };
+
   let undecidedShare = 0;
   /**
    * Assigns the rows whose bounds are not certain: by the screen and its refinement where they settle
@@ -247,31 +262,19 @@ async function prunedLloyd(
     if (screening && pending.length > 0 && undecidedShare < SCREEN_WORTH) {
       const quantized = quantizeCentroids(centroids);
       const screenBounds = new Float64Array(pending.length);
-      const [margins, aheads] = [0, 0].map(() => new Float64Array(new SharedArrayBuffer(8 * pending.length))) as [Float64Array, Float64Array];
-      for (let j = 0; j < pending.length; j++) {
-        const row = pending[j] as number;
-        const bound = screenBound(rows, quantized, row);
-        const slack = bounds.slack(row);
-        screenBounds[j] = bound;
-        // A centroid scored more than this above a row's lowest is farther than the lowest's by more
-        // than the slack: the refinement need not measure it. Nor one scored more than `ahead` above
-        // a measured candidate's upper bound.
-        margins[j] = 2 * bound + slack;
-        aheads[j] = bound + slack - bounds.lengthSq(row);
-      }
-      const out = emptyRefinedRows(pending.length); // all 0 (not refined) when there is no refinement
-      const refinement: Refinement = { x: x.data, rowsMemory, d, centroids: centroids.data, margins, aheads, out };
-      const scores = await screenRows(rows, quantized, pending, refining ? refinement : undefined);
+      for (let j = 0; j < pending.length; j++) screenBounds[j] = screenBound(rows, quantized, pending[j] as number);
+      const refinement = refining ? refinementOf(pending, screenBounds) : undefined;
+      const scores = await screenRows(rows, quantized, pending, refinement);
       const undecided = new Int32Array(pending.length);
       let count = 0;
       for (let j = 0; j < pending.length; j++) {
         const row = pending[j] as number;
         const bound = screenBounds[j] as number;
-        const isRefined = out.refined[j] === 1;
-        if (isRefined) bounds.setRefined(row, out.own[j] as number, out.other[j] as number, out.outside[j] as number, bound);
+        const out = refinement?.out.refined[j] === 1 ? refinement.out : undefined; // this row's refinement
+        if (out) bounds.setRefined(row, out.own[j] as number, out.other[j] as number, out.outside[j] as number, bound);
         else bounds.setScreened(row, scores.first[j] as number, scores.second[j] as number, bound);
         if (!bounds.certain(row)) undecided[count++] = row;
-        else if (isRefined) {
+        else if (out) {
           assign(row, out.nearest[j] as number);
           refined++;
         } else assign(row, scores.nearest[j] as number);
