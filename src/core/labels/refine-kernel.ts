@@ -1,11 +1,12 @@
 // Refining what the 8-bit screen leaves undecided, in the same pass (lloyd.ts, int8-screen.ts): a row
 // whose two lowest screening scores are within its margin keeps as candidates the centroids scored
 // within that margin of its lowest; every other centroid is proven farther than the nearest candidate
-// by more than float32 rounding can blur. Its distances to the candidates (two or three of k, as a
-// rule) are computed directly, Σ (x − c)², with an error bound a small share of each distance, which
-// settles most such rows without the float32 distance step over all k centroids. refine.wat does it
-// while the chunk's scores are still in the lowest-two kernel's scratch; where the runtime cannot run
-// it, or the rows are not in a kernel memory, a JavaScript loop gives the same results.
+// by more than float32 rounding can blur. Its distances to the candidates (about two of k in the
+// bench's runs) are computed directly, Σ (x − c)², with an error bound a small share of each
+// distance, which settles all but near-ties without the float32 distance step over all k centroids.
+// refine.wat does it while the chunk's scores are still in the lowest-two kernel's scratch. Its
+// JavaScript loop here gives the same results, for the tests and wherever the kernel cannot run;
+// lloyd.ts refines only where the kernel runs, since the loop is slower than the float32 step.
 import { receivedKernelMemory, type KernelMemoryRef } from './kernel-memory.ts';
 import type { LowestTwo } from './lowest-two.ts';
 import type { LowestTwoReducer } from './lowest-two-kernel.ts';
@@ -24,9 +25,9 @@ export interface Refinement {
   /** per listed row: how far above its lowest score a centroid stays a candidate */
   margins: Float64Array;
   /**
-   * per listed row: once a candidate is measured, a centroid scored more than this above its upper
-   * bound is no longer one (it is proven farther than the slack beyond it: the screen's bound plus
-   * the slack, less ‖x‖², which the scores leave out)
+   * per listed row: the screen's bound plus the slack, less ‖x‖² (which the scores leave out); once a
+   * candidate is measured, a centroid scored more than this above its upper bound is proven farther
+   * than it by more than the slack, and is not measured
    */
   aheads: Float64Array;
   /** per listed row, filled in */

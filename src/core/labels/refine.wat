@@ -1,14 +1,15 @@
 ;; The refinement of rows the 8-bit screen left undecided (refine-kernel.ts): per row, the centroids
-;; whose screening score is within the row's margin of its lowest are its candidates; its distance to
-;; each of them is computed directly, Σ (x − c)² in float32, whose terms are all positive, so its
-;; rounding error is a small share of the distance itself (at most (d + 5) float32 roundings): unlike
-;; the expanded form of the float32 step it has no cancellation. Per row out: the nearest candidate,
-;; an upper bound on its squared distance, a lower bound on every other candidate's, and the lowest
-;; score among the centroids that were not candidates. JavaScript's loop in refine-kernel.ts gives the
-;; same results. Assembled into refine-wasm.ts by `npm run build:wasm`.
+;; whose screening score is within the row's margin of its lowest are its candidates, and once one is
+;; measured, only those scored within `ahead` of its upper bound; its distance to each is computed
+;; directly, Σ (x − c)² in float32, whose terms are all positive, so its rounding error is a small
+;; share of the distance itself (at most (d + 5) float32 roundings): unlike the expanded form of the
+;; float32 step it has no cancellation. Per row out: the nearest candidate, an upper bound on its
+;; squared distance, a lower bound on every other measured candidate's, and the lowest score among the
+;; centroids not measured. JavaScript's loop in refine-kernel.ts gives the same results. Assembled
+;; into refine-wasm.ts by `npm run build:wasm`.
 (module
   ;; Memory 0: this kernel's scratch: the centroids, the biases, the per-row inputs and the results
-  ;; (imported, so that it is memory 0, whose accesses V8 compiles the most directly).
+  ;; (imported rather than defined, so that it can be memory 0, whose base V8 keeps at hand).
   (import "scratch" "memory" (memory $scratch 1))
   ;; Memory 1: the lowest-two kernel's scratch, where the chunk's n × k scores lie from byte 0.
   (import "scores" "memory" (memory $scores 1))
