@@ -7,7 +7,7 @@ import { quantizeRows } from '../../src/core/labels/int8-screen.ts';
 import { lloyd } from '../../src/core/labels/lloyd.ts';
 import { gatherRows, l2NormalizeRows, matrix, sharedFloats, type Matrix } from '../../src/core/labels/matrix.ts';
 import { sampleWithoutReplacement, seededRng } from '../../src/core/labels/rng.ts';
-import { kernelMemoryOf, lendKernelRows } from '../../src/core/labels/kernel-memory.ts';
+import { kernelMemoryOf, kernelMemoryRef, lendKernelRows } from '../../src/core/labels/kernel-memory.ts';
 import { applyMoves } from '../../src/core/labels/move-log.ts';
 import { applyMovesInParallel, parallelTaskCount, setScoringThreads } from '../../src/core/labels/scoring-pool.ts';
 import { plantedClusters } from '../support/planted-clusters.ts';
@@ -95,6 +95,48 @@ describe('k-means scoring pool', () => {
     expect(run.value).toBe(true);
     expect(run.parallel).toBe(1);
     expect(Array.from(together)).toEqual(Array.from(alone));
+  });
+
+  it('moves rows with a kernel memory that grew since a worker last saw it (a worker keeps one object per memory)', async () => {
+    const [width, clusters] = [256, 8]; // 4,096 moves of 256 values: enough to be shared
+    const movesOf = (rowCount: number, rng = seededRng(4)) => {
+      const pick = (limit: number) => Int32Array.from({ length: 4096 }, () => Math.floor(rng.next() * limit));
+      // the second half of the rows moved come from the end of the matrix, past any earlier size
+      const rows = pick(rowCount).map((row, i) => (i % 2 ? rowCount - 1 - (row % 1000) : row));
+      return { rows, from: pick(clusters), to: pick(clusters), count: 4096 };
+    };
+    const moved = async (data: Float32Array) => {
+      const lent = lendKernelRows(data);
+      const moves = movesOf(data.length / width);
+      const [alone, together] = [new Float64Array(new SharedArrayBuffer(8 * clusters * width)), new Float64Array(new SharedArrayBuffer(8 * clusters * width))];
+      applyMoves(alone, lent.data, width, moves, 0, clusters);
+      const before = parallelTaskCount();
+      const run = { value: await applyMovesInParallel(together, lent.data, width, moves), parallel: parallelTaskCount() - before };
+      const id = kernelMemoryRef(lent.data.buffer)?.id;
+      const bytes = lent.data.buffer.byteLength;
+      lent.release();
+      return { run, same: Array.from(together).every((value, i) => value === alone[i]), id, bytes };
+    };
+    const rowsOf = (count: number) => Float32Array.from({ length: count * width }, (_, i) => Math.sin(i));
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    setScoringThreads(2); // once: the same worker takes both tasks
+    try {
+      const small = await moved(rowsOf(20_000));
+      // Larger than the memory the first loan got: the same (largest idle) memory grows to take it.
+      const large = await moved(rowsOf(small.bytes / 4 / width + 40_000));
+      expect(large.id).toBe(small.id);
+      expect(large.bytes).toBeGreaterThan(small.bytes);
+      for (const { run, same } of [small, large]) {
+        expect(run.parallel).toBe(1);
+        expect(run.value).toBe(true);
+        expect(same).toBe(true);
+      }
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   it('recounts the sums when a worker fails while moving rows, and gives the one-thread run', async () => {
