@@ -48,8 +48,10 @@ describe('models page', () => {
     await table.getByRole('button', { name: 'Extract features' }).click();
     const images = (await apiCall<{ ok: number }>(server, 'library.counts', {})).ok;
     await expect.poll(async () => (await apiCall<ModelInfo[]>(server, 'models.list', {}))[0]?.featureCount, { timeout: 60_000 }).toBe(images);
-    const job = (await apiCall<Job[]>(server, 'jobs.list', {})).find((candidate) => candidate.kind === 'features');
-    expect(job?.message).toContain('fast decode');
+    // Polled: a job's progress reaches the store at most every 250 ms, and the features may all be in
+    // before its message is.
+    const message = async () => (await apiCall<Job[]>(server, 'jobs.list', {})).find((candidate) => candidate.kind === 'features')?.message ?? '';
+    await expect.poll(message, { timeout: 15_000 }).toContain('fast decode');
     await expect.poll(() => table.getByRole('cell', { name: String(images), exact: true }).count()).toBe(1);
   });
 });
