@@ -12,7 +12,7 @@ import { sharedFloats, type Matrix } from './matrix.ts';
 import { ELEM_FLOAT, ELEM_INT8, ELEM_UINT8, type OnnxGraph } from './onnx-proto.ts';
 import type { Refinement } from './refine-kernel.ts';
 import { sumOfSquaresNodes } from './row-sums.ts';
-import { lowestTwoInParallel, rowwiseInParallel, sharedCopy } from './scoring-pool.ts';
+import { lowestTwoInParallel, rowwiseInParallel } from './scoring-pool.ts';
 
 const SCREEN_GRAPH: OnnxGraph = {
   name: 'selfguide-int8-scores',
@@ -160,9 +160,7 @@ export async function quantizeRows(x: Matrix): Promise<QuantizedRows> {
     perRow('approx_sq'),
     perRow('length_sq'),
   ]);
-  // Shared even when this thread quantized alone (few rows, one thread), so that the screens of later
-  // passes can still go to the pool.
-  const codes = sharedCopy(out.codes as Uint8Array);
+  const codes = out.codes as Uint8Array; // in shared memory, for the screens on every scoring thread
   const [errorSq, approxSq, lengthSq] = [out.error_sq, out.approx_sq, out.length_sq] as [Float32Array, Float32Array, Float32Array];
   const [error, norm, length] = [new Float64Array(rows), new Float64Array(rows), new Float64Array(rows)];
   for (let i = 0; i < rows; i++) {

@@ -225,10 +225,13 @@ export type OutputColumn = Omit<RowColumn, 'data'> & { type: keyof typeof ROW_AR
 
 const ROW_ARRAYS = { float32: Float32Array, uint8: Uint8Array, int32: Int32Array, int64: BigInt64Array };
 
-function allocate(column: OutputColumn, rows: number, sharedMemory: boolean): RowColumn {
+/**
+ * Room for an output column, in shared memory however the pass runs: what one pass computes (the
+ * quantized codes) feeds later passes, which go to the pool even when this one ran on one thread.
+ */
+function allocate(column: OutputColumn, rows: number): RowColumn {
   const Values = ROW_ARRAYS[column.type] as new (memory: ArrayBufferLike) => RowData;
-  const bytes = rows * column.width * ROW_ARRAYS[column.type].BYTES_PER_ELEMENT;
-  return { ...column, data: new Values(sharedMemory ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes)) };
+  return { ...column, data: new Values(new SharedArrayBuffer(rows * column.width * ROW_ARRAYS[column.type].BYTES_PER_ELEMENT)) };
 }
 
 /** A row-wise graph over all rows, on every scoring thread when its inputs are in shared memory. */
@@ -237,13 +240,13 @@ export async function rowwiseInParallel(run: Omit<RowwiseRun, 'outputs'>, output
   const byName = (columns: RowColumn[]) => Object.fromEntries(columns.map((column) => [column.name, column.data]));
   // Wide inputs (the rows) must already be shared; one value per row is cheap to copy.
   if (parallel(chunks, run.inputs.filter((input) => !input.vector).map((input) => input.data))) {
-    const columns = outputs.map((column) => allocate(column, run.rows, true));
+    const columns = outputs.map((column) => allocate(column, run.rows));
     const inputs = run.inputs.map((input) => (input.vector ? { ...input, data: sharedCopy(input.data) } : input));
     const { fixed, ...rest } = run;
     const task: PoolTask = { kind: 'rowwise', run: { ...rest, inputs, outputs: columns }, fixed: specs(fixed), counter: counter() };
     if (await onEveryThread(task, chunks)) return byName(columns);
   }
-  const columns = outputs.map((column) => allocate(column, run.rows, false));
+  const columns = outputs.map((column) => allocate(column, run.rows));
   let next = 0;
   await runRowwiseChunks({ ...run, outputs: columns }, () => next++);
   return byName(columns);
