@@ -207,16 +207,32 @@ export function quantizeCentroids(c: Matrix): QuantizedCentroids {
 }
 
 /**
- * A bound on |score − (‖c‖² − 2·x·c)| for row `row` and any centroid: the quantization error by
- * Cauchy–Schwarz, |x·c − x̃·c̃| ≤ ‖x − x̃‖·‖c‖ + ‖x̃‖·‖c − c̃‖, plus a generous allowance for the float32
- * scaling and bias addition (the integer sum itself is exact).
+ * A bound on |score − (‖c‖² − 2·x·c)| for each listed row and any centroid, into `out`: the
+ * quantization error by Cauchy–Schwarz, |x·c − x̃·c̃| ≤ ‖x − x̃‖·‖c‖ + ‖x̃‖·‖c − c̃‖, plus a generous
+ * allowance for the float32 scaling and bias addition (the integer sum itself is exact). One loop
+ * with the centroids' terms taken out: it runs for every screened row of every pass.
  */
+export function screenBounds(q: QuantizedRows, c: QuantizedCentroids, rows: Int32Array, out: Float64Array): void {
+  const { norm: norms, error: errors, length: lengths } = q;
+  const [maxNorm, maxError] = [c.maxNorm, c.maxError];
+  const [reach, normSq] = [maxNorm + maxError, maxNorm * maxNorm];
+  const lengthShare = (q.cols + 4) * 2 ** -22;
+  for (let j = 0; j < rows.length; j++) {
+    const row = rows[j] as number;
+    const norm = norms[row] as number;
+    const length = lengths[row] as number;
+    const quantization = 2 * ((errors[row] as number) * maxNorm + norm * maxError);
+    // float32 scaling and bias of the scores, and the float32 ‖x‖² the bounds add to them
+    const rounding = 2 ** -19 * (norm * reach + normSq) + lengthShare * (length * length);
+    out[j] = (quantization + rounding) * (1 + 1e-9);
+  }
+}
+
+/** screenBounds for one row. */
 export function screenBound(q: QuantizedRows, c: QuantizedCentroids, row: number): number {
-  const norm = q.norm[row] as number;
-  const quantization = 2 * ((q.error[row] as number) * c.maxNorm + norm * c.maxError);
-  // float32 scaling and bias of the scores, and the float32 ‖x‖² the bounds add to them
-  const rounding = 2 ** -19 * (norm * (c.maxNorm + c.maxError) + c.maxNorm * c.maxNorm) + (q.cols + 4) * 2 ** -22 * (q.length[row] as number) ** 2;
-  return (quantization + rounding) * (1 + 1e-9);
+  const out = new Float64Array(1);
+  screenBounds(q, c, Int32Array.of(row), out);
+  return out[0] as number;
 }
 
 /**

@@ -14,12 +14,12 @@
 // that moved.
 import { accumulate, copySums, emptySums, reseedEmptyClusters, writeMeans, type ClusterSums } from './centroid-update.ts';
 import { assignedDistances, lowestTwoDistances, nearestCentroids, type NearestCentroids } from './distance-step.ts';
-import { quantizeCentroids, quantizeRows, screenBound, screeningAvailable, screenRows, type QuantizedRows } from './int8-screen.ts';
+import { quantizeCentroids, quantizeRows, screenBounds, screeningAvailable, screenRows, type QuantizedRows } from './int8-screen.ts';
 import { floatRows, type LowestTwo } from './lowest-two.ts';
 import { kernelMemoryRef, lendKernelRows } from './kernel-memory.ts';
 import type { Matrix } from './matrix.ts';
 import { MoveLog } from './move-log.ts';
-import { emptyRefinedRows, refineKernelAvailable, type Refinement } from './refine-kernel.ts';
+import { emptyRefinedRows, refineKernelAvailable, type RefinedRows, type Refinement } from './refine-kernel.ts';
 import { applyMovesInParallel } from './scoring-pool.ts';
 
 export interface LloydResult extends NearestCentroids {
@@ -166,11 +166,58 @@ class RowBounds {
     this.lower[i] = Math.sqrt(Math.max(0, Math.min(other, this.lengthSq(i) + outside - bound)));
   }
 
+  /**
+   * For each pending row, what its refinement needs (refine-kernel.ts): a centroid scored more than
+   * `margins` above the row's lowest is farther than the lowest's by more than the slack, so it need
+   * not be measured; nor one scored more than `aheads` above a measured candidate's upper bound.
+   */
+  refinementLimits(pending: Int32Array, screenBounds: Float64Array, margins: Float64Array, aheads: Float64Array): void {
+    const { length, twoGamma, maxNorm } = this;
+    for (let j = 0; j < pending.length; j++) {
+      const rowLength = length[pending[j] as number] as number;
+      const reach = rowLength + maxNorm;
+      const [bound, slack] = [screenBounds[j] as number, twoGamma * reach * reach];
+      margins[j] = 2 * bound + slack;
+      aheads[j] = bound + slack - rowLength ** 2;
+    }
+  }
+
   /** Bounds from screening scores (squared distance − ‖x‖²) within ±bound of the exact ones. */
   setScreened(i: number, first: number, second: number, bound: number): void {
     const lengthSq = this.lengthSq(i);
     this.upper[i] = Math.sqrt(Math.max(0, lengthSq + first + bound));
     this.lower[i] = Math.sqrt(Math.max(0, lengthSq + second - bound));
+  }
+}
+
+const sharedDoubles = (length: number) => new Float64Array(new SharedArrayBuffer(8 * length));
+
+/**
+ * The per-row arrays of a pass, allocated once for the run (a pass lists at most every row), not per
+ * pass: allocating and zeroing eight arrays of up to n values was part of the serial time between
+ * the scoring threads' work.
+ */
+class PassScratch {
+  readonly scoreBounds: Float64Array;
+  readonly undecided: Int32Array;
+  private readonly n: number;
+  private refining?: { margins: Float64Array; aheads: Float64Array; out: RefinedRows };
+
+  constructor(n: number) {
+    this.n = n;
+    this.scoreBounds = new Float64Array(n);
+    this.undecided = new Int32Array(n);
+  }
+
+  /** Room for the refinement of `count` listed rows: none of them marked refined yet. */
+  refinement(count: number): { margins: Float64Array; aheads: Float64Array; out: RefinedRows } {
+    // in shared memory, for every scoring thread
+    this.refining ??= { margins: sharedDoubles(this.n), aheads: sharedDoubles(this.n), out: emptyRefinedRows(this.n) };
+    const { margins, aheads, out } = this.refining;
+    const { refined, nearest, own, other, outside } = out;
+    refined.fill(0, 0, count);
+    const part = { refined: refined.subarray(0, count), nearest: nearest.subarray(0, count), own: own.subarray(0, count), other: other.subarray(0, count), outside: outside.subarray(0, count) };
+    return { margins: margins.subarray(0, count), aheads: aheads.subarray(0, count), out: part };
   }
 }
 
@@ -236,19 +283,12 @@ async function prunedLloyd(
     }
   };
 
+  const scratch = new PassScratch(n);
   /** What the screen of the pending rows needs to refine those it leaves undecided. */
   const refinementOf = (pending: Int32Array, screenBounds: Float64Array): Refinement => {
-    const [margins, aheads] = [0, 0].map(() => new Float64Array(new SharedArrayBuffer(8 * pending.length))) as [Float64Array, Float64Array];
-    for (let j = 0; j < pending.length; j++) {
-      const row = pending[j] as number;
-      const [bound, slack] = [screenBounds[j] as number, bounds.slack(row)];
-      // A centroid scored more than this above a row's lowest is farther than the lowest's by more
-      // than the slack: the refinement need not measure it. Nor one scored more than `ahead` above a
-      // measured candidate's upper bound.
-      margins[j] = 2 * bound + slack;
-      aheads[j] = bound + slack - bounds.lengthSq(row);
-    }
-    return { x: x.data, rowsMemory, d, centroids: centroids.data, margins, aheads, out: emptyRefinedRows(pending.length) };
+    const { margins, aheads, out } = scratch.refinement(pending.length);
+    bounds.refinementLimits(pending, screenBounds, margins, aheads);
+    return { x: x.data, rowsMemory, d, centroids: centroids.data, margins, aheads, out };
   };
 
   let undecidedShare = 0;
@@ -261,20 +301,21 @@ async function prunedLloyd(
     let [screened, refined] = [0, 0];
     if (screening && pending.length > 0 && undecidedShare < SCREEN_WORTH) {
       const quantized = quantizeCentroids(centroids);
-      const screenBounds = new Float64Array(pending.length);
-      for (let j = 0; j < pending.length; j++) screenBounds[j] = screenBound(rows, quantized, pending[j] as number);
-      const refinement = refining ? refinementOf(pending, screenBounds) : undefined;
+      const scoreBounds = scratch.scoreBounds.subarray(0, pending.length);
+      screenBounds(rows, quantized, pending, scoreBounds);
+      const refinement = refining ? refinementOf(pending, scoreBounds) : undefined;
       const scores = await screenRows(rows, quantized, pending, refinement);
-      const undecided = new Int32Array(pending.length);
+      const out = refinement?.out;
+      const undecided = scratch.undecided;
       let count = 0;
       for (let j = 0; j < pending.length; j++) {
         const row = pending[j] as number;
-        const bound = screenBounds[j] as number;
-        const out = refinement?.out.refined[j] === 1 ? refinement.out : undefined; // this row's refinement
-        if (out) bounds.setRefined(row, out.own[j] as number, out.other[j] as number, out.outside[j] as number, bound);
+        const bound = scoreBounds[j] as number;
+        const isRefined = out !== undefined && out.refined[j] === 1;
+        if (isRefined) bounds.setRefined(row, out.own[j] as number, out.other[j] as number, out.outside[j] as number, bound);
         else bounds.setScreened(row, scores.first[j] as number, scores.second[j] as number, bound);
         if (!bounds.certain(row)) undecided[count++] = row;
-        else if (out) {
+        else if (isRefined) {
           assign(row, out.nearest[j] as number);
           refined++;
         } else assign(row, scores.nearest[j] as number);

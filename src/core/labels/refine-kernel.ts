@@ -178,11 +178,9 @@ export class ChunkRefiner {
     // Per row: the inputs and the results, 8-byte values first (perRowAt is 16-byte aligned).
     const wide = (index: number) => this.perRowAt + index * 8 * n;
     const narrow = (index: number) => wide(4) + index * 4 * n;
-    let memory: ArrayBufferLike = new ArrayBuffer(56 * n);
-    if (kernel) {
-      reserveBytes(kernel.scratch, narrow(6));
-      memory = kernel.scratch.buffer; // after any growth, which detaches older views
-    }
+    if (kernel) reserveBytes(kernel.scratch, narrow(6));
+    // the kernel's scratch after any growth, which detaches older views
+    const memory: ArrayBufferLike = kernel ? kernel.scratch.buffer : new ArrayBuffer(56 * n);
     const offset = kernel ? 0 : -this.perRowAt;
     const view = <T>(Type: new (buffer: ArrayBufferLike, at: number, length: number) => T, byte: number) => new Type(memory, byte + offset, n);
     const chunk: ChunkRows = {

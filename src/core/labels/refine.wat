@@ -74,6 +74,21 @@
         (br $one)))
     (local.get $sum))
 
+  ;; Reads one 16-byte value in each 64-byte line of the `bytes` at `at` in the rows, all at once: the
+  ;; row then comes from memory in about one memory latency, where the distance loop's reads one after
+  ;; another wait on several. The values only feed `sink`, so that the engine keeps the reads.
+  (global $sink (mut v128) (v128.const i64x2 0 0))
+  (func $touch (param $at i32) (param $bytes i32)
+    (local $end i32) (local $seen v128)
+    (local.set $end (i32.add (local.get $at) (local.get $bytes)))
+    (block $done
+      (loop $line
+        (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
+        (local.set $seen (v128.or (local.get $seen) (v128.load $rows (local.get $at))))
+        (local.set $at (i32.add (local.get $at) (i32.const 64)))
+        (br $line)))
+    (global.set $sink (v128.or (global.get $sink) (local.get $seen))))
+
   ;; The row being refined: its data, and what it has found so far.
   (global $x (mut i32) (i32.const 0))
   (global $d (mut i32) (i32.const 0))
@@ -146,6 +161,7 @@
         (global.set $limit (global.get $firstLimit))
         (global.set $ahead (f64.load $scratch (i32.add (local.get $aheads) (i32.shl (local.get $row) (i32.const 3)))))
         (global.set $x (i32.load $scratch (i32.add (local.get $rowAt) (i32.shl (local.get $row) (i32.const 2)))))
+        (call $touch (global.get $x) (i32.sub (local.get $rowBytes) (i32.const 15)))
         (global.set $first (i32.load $scratch (i32.add (local.get $firsts) (i32.shl (local.get $row) (i32.const 2)))))
         (global.set $best (i32.const 0))
         (global.set $bestDistance (f32.const inf))
