@@ -42,13 +42,32 @@
         (local.set $sum (i32.add (local.get $sum) (i32.const 8)))
         (br $one))))
 
+  ;; Whether cluster `c` is among [first, end).
+  (func $within (param $c i32) (param $first i32) (param $end i32) (result i32)
+    (i32.and (i32.ge_s (local.get $c) (local.get $first)) (i32.lt_s (local.get $c) (local.get $end))))
+
+  ;; Reads one 16-byte value in each 64-byte line of the `bytes` at `at` in the rows, all at once, so
+  ;; that the next moved row comes from memory while this one is added (refine.wat does the same). The
+  ;; values only feed `sink`, so that the engine keeps the reads.
+  (global $sink (mut v128) (v128.const i64x2 0 0))
+  (func $touch (param $at i32) (param $bytes i32)
+    (local $end i32) (local $seen v128)
+    (local.set $end (i32.add (local.get $at) (local.get $bytes)))
+    (block $done
+      (loop $line
+        (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
+        (local.set $seen (v128.or (local.get $seen) (v128.load $rows (local.get $at))))
+        (local.set $at (i32.add (local.get $at) (i32.const 64)))
+        (br $line)))
+    (global.set $sink (v128.or (global.get $sink) (local.get $seen))))
+
   ;; Applies `count` moves to the sums of clusters [first, end). Scratch holds the move lists at
   ;; `moves` (row numbers, then old clusters, then new clusters, `count` int32 each; old −1: none)
   ;; and the sums at `sums`, cluster `first` first. Rows start at byte `x` of the rows memory.
   (func (export "applyMoves")
     (param $x i32) (param $d i32) (param $moves i32) (param $count i32)
     (param $sums i32) (param $first i32) (param $end i32)
-    (local $i i32) (local $from i32) (local $to i32) (local $row i32)
+    (local $i i32) (local $from i32) (local $to i32) (local $row i32) (local $next i32)
     (local $rowBytes i32) (local $sumBytes i32) (local $fromList i32) (local $toList i32)
     (local.set $rowBytes (i32.shl (local.get $d) (i32.const 2)))
     (local.set $sumBytes (i32.shl (local.get $d) (i32.const 3)))
@@ -63,12 +82,27 @@
           (i32.add (local.get $x)
             (i32.mul (i32.load $scratch (i32.add (local.get $moves) (i32.shl (local.get $i) (i32.const 2))))
               (local.get $rowBytes))))
-        (if (i32.and (i32.ge_s (local.get $from) (local.get $first)) (i32.lt_s (local.get $from) (local.get $end)))
+        ;; The next move's row, if it touches these clusters, on its way from memory.
+        (local.set $next (i32.add (local.get $i) (i32.const 1)))
+        (if (i32.lt_u (local.get $next) (local.get $count))
+          (then
+            (if (i32.or
+                  (call $within (i32.load $scratch (i32.add (local.get $fromList) (i32.shl (local.get $next) (i32.const 2))))
+                    (local.get $first) (local.get $end))
+                  (call $within (i32.load $scratch (i32.add (local.get $toList) (i32.shl (local.get $next) (i32.const 2))))
+                    (local.get $first) (local.get $end)))
+              (then
+                (call $touch
+                  (i32.add (local.get $x)
+                    (i32.mul (i32.load $scratch (i32.add (local.get $moves) (i32.shl (local.get $next) (i32.const 2))))
+                      (local.get $rowBytes)))
+                  (i32.sub (local.get $rowBytes) (i32.const 15)))))))
+        (if (call $within (local.get $from) (local.get $first) (local.get $end))
           (then
             (call $accumulate
               (i32.add (local.get $sums) (i32.mul (i32.sub (local.get $from) (local.get $first)) (local.get $sumBytes)))
               (local.get $row) (local.get $d) (f64.const -1))))
-        (if (i32.and (i32.ge_s (local.get $to) (local.get $first)) (i32.lt_s (local.get $to) (local.get $end)))
+        (if (call $within (local.get $to) (local.get $first) (local.get $end))
           (then
             (call $accumulate
               (i32.add (local.get $sums) (i32.mul (i32.sub (local.get $to) (local.get $first)) (local.get $sumBytes)))
