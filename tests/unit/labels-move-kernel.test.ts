@@ -49,6 +49,16 @@ describe('row move kernel', () => {
     });
   }
 
+  it('moves rows narrower than one vector read, from the first byte of the kernel memory', () => {
+    const [rows, clusters, d] = [50, 4, 2];
+    const x = kernelRows(rows, d, 0);
+    const moves = randomMoves(300, rows, clusters);
+    const [byLoop, byKernel] = [startingSums(clusters, d), startingSums(clusters, d)];
+    applyMoves(byLoop, x, d, moves, 0, clusters);
+    moveApplier(x, d, moves)(byKernel, 0, clusters);
+    expect(Array.from(byKernel)).toEqual(Array.from(byLoop));
+  });
+
   it('grows its scratch memory for long move lists and wide groups, and shrinks to short ones again', () => {
     const [rows, d, clusters] = [20_000, 64, 300]; // lists of 240 KB, one group's sums 150 KB
     const x = kernelRows(rows, d, 0);

@@ -72,6 +72,7 @@ const CASES: Case[] = [
   { n: 200, k: 37, d: 383, bound: 0.05, slack: 2e-4 },
   { n: 200, k: 7, d: 17, bound: 0.01, slack: 1e-5 },
   { n: 100, k: 3, d: 5, bound: 0.2, slack: 1e-5 },
+  { n: 60, k: 5, d: 2, bound: 0.05, slack: 1e-5 }, // rows narrower than one vector read
 ];
 
 describe('refining undecided rows', () => {

@@ -79,13 +79,13 @@
   ;; another wait on several. The values only feed `sink`, so that the engine keeps the reads.
   (global $sink (mut v128) (v128.const i64x2 0 0))
   (func $touch (param $at i32) (param $bytes i32)
-    (local $end i32) (local $seen v128)
-    (local.set $end (i32.add (local.get $at) (local.get $bytes)))
+    (local $offset i32) (local $seen v128)
+    ;; Counted from the row's start, so that nothing wraps: each read is whole within the row.
     (block $done
       (loop $line
-        (br_if $done (i32.ge_u (local.get $at) (local.get $end)))
-        (local.set $seen (v128.or (local.get $seen) (v128.load $rows (local.get $at))))
-        (local.set $at (i32.add (local.get $at) (i32.const 64)))
+        (br_if $done (i32.gt_u (i32.add (local.get $offset) (i32.const 16)) (local.get $bytes)))
+        (local.set $seen (v128.or (local.get $seen) (v128.load $rows (i32.add (local.get $at) (local.get $offset)))))
+        (local.set $offset (i32.add (local.get $offset) (i32.const 64)))
         (br $line)))
     (global.set $sink (v128.or (global.get $sink) (local.get $seen))))
 
@@ -161,7 +161,7 @@
         (global.set $limit (global.get $firstLimit))
         (global.set $ahead (f64.load $scratch (i32.add (local.get $aheads) (i32.shl (local.get $row) (i32.const 3)))))
         (global.set $x (i32.load $scratch (i32.add (local.get $rowAt) (i32.shl (local.get $row) (i32.const 2)))))
-        (call $touch (global.get $x) (i32.sub (local.get $rowBytes) (i32.const 15)))
+        (call $touch (global.get $x) (local.get $rowBytes))
         (global.set $first (i32.load $scratch (i32.add (local.get $firsts) (i32.shl (local.get $row) (i32.const 2)))))
         (global.set $best (i32.const 0))
         (global.set $bestDistance (f32.const inf))
