@@ -47,8 +47,9 @@
     (i32.and (i32.ge_s (local.get $c) (local.get $first)) (i32.lt_s (local.get $c) (local.get $end))))
 
   ;; Reads one 16-byte value in each 64-byte line of the `bytes` at `at` in the rows, all at once, so
-  ;; that the next moved row comes from memory while this one is added (refine.wat does the same). The
-  ;; values only feed `sink`, so that the engine keeps the reads.
+  ;; that the next moved row comes from memory while this one is added. The values only feed `sink`,
+  ;; so that the engine keeps the reads. refine.wat has the same function: each kernel is a module of
+  ;; its own, and a call into another module would cost more than these few lines.
   (global $sink (mut v128) (v128.const i64x2 0 0))
   (func $touch (param $at i32) (param $bytes i32)
     (local $offset i32) (local $seen v128)
