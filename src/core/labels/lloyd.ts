@@ -172,13 +172,11 @@ class RowBounds {
    * not be measured; nor one scored more than `aheads` above a measured candidate's upper bound.
    */
   refinementLimits(pending: Int32Array, screenBounds: Float64Array, margins: Float64Array, aheads: Float64Array): void {
-    const { length, twoGamma, maxNorm } = this;
     for (let j = 0; j < pending.length; j++) {
-      const rowLength = length[pending[j] as number] as number;
-      const reach = rowLength + maxNorm;
-      const [bound, slack] = [screenBounds[j] as number, twoGamma * reach * reach];
+      const row = pending[j] as number;
+      const [bound, slack] = [screenBounds[j] as number, this.slack(row)];
       margins[j] = 2 * bound + slack;
-      aheads[j] = bound + slack - rowLength ** 2;
+      aheads[j] = bound + slack - this.lengthSq(row);
     }
   }
 
