@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeHalf, encodeHalf, fromHalf, toHalf } from '../../src/core/features/float16.ts';
+import { decodeHalf, encodeHalf, fitsFloat16, FLOAT16_MAX, fromHalf, toHalf } from '../../src/core/features/float16.ts';
 
 describe('float16', () => {
   it('encodes known values', () => {
@@ -19,6 +19,15 @@ describe('float16', () => {
       if ((bits & 0x7c00) === 0x7c00) continue;
       expect(toHalf(fromHalf(bits))).toBe(bits === 0x8000 ? 0x8000 : bits);
     }
+  });
+
+  it('tells which values are stored as finite halves: NaN, ±∞ and beyond ±65504 are not', () => {
+    expect(fromHalf(toHalf(FLOAT16_MAX))).toBe(FLOAT16_MAX);
+    const values = Float32Array.of(0, -FLOAT16_MAX, FLOAT16_MAX, 1e-8, 65536, -1e6, Infinity, -Infinity, NaN);
+    const fits = Array.from(values, (_, i) => fitsFloat16(values, i, i + 1));
+    expect(fits).toEqual([true, true, true, true, false, false, false, false, false]);
+    expect(fitsFloat16(values, 0, 4)).toBe(true);
+    expect(fitsFloat16(values, 0, 5)).toBe(false);
   });
 
   it('rounds float32 to the nearest half within half a step', () => {

@@ -11,8 +11,9 @@ import { INPUT_NAME, openSession } from '../models/onnx-session.ts';
 import { ModelRegistry } from '../models/registry.ts';
 import { BatchDecoder, type DecodedBatch } from './batch-decoder.ts';
 import { FeatureFileWriter, featureFilePath } from './feature-files.ts';
+import { fitsFloat16 } from './float16.ts';
 import { BatchQueue, type TakenImages } from './batch-queue.ts';
-import { FeatureIndex } from './feature-index.ts';
+import { FeatureIndex, type FeatureFailure, type PendingImage } from './feature-index.ts';
 import { RecoveringSession } from './recovering-session.ts';
 
 export const FeaturesSpec = z.object({
@@ -74,10 +75,11 @@ export async function runFeatures(context: JobContext): Promise<void> {
         failures.push(...batch.ready.map((image) => ({ imageId: image.id, error: String(error instanceof Error ? error.message : error) })));
         return null;
       });
-      const ready = outputs ? batch.ready : [];
+      const stored = outputs && storable(batch.ready, outputs, kinds, failures);
+      const ready = stored ? stored.ready : [];
       const firstRows = new Map(kinds.map((kind) => [kind, index.nextRow(kind)]));
       // Disk errors here are the project's, not the images': they fail the job.
-      if (outputs) for (const kind of kinds) writers.get(kind)?.writeRows(firstRows.get(kind) as number, outputs[kind] as Float32Array);
+      if (stored) for (const kind of kinds) writers.get(kind)?.writeRows(firstRows.get(kind) as number, stored.outputs[kind] as Float32Array);
       index.commit(kinds, firstRows, ready, failures);
       failures.forEach(() => context.itemFailed());
       failed += failures.length;
@@ -112,6 +114,37 @@ async function infer(
   const pixels = new ort.Tensor('float32', batch.pixels, [batch.ready.length, 3, height, width]);
   const outputs = await session.run({ [INPUT_NAME]: pixels }, kinds);
   return Object.fromEntries(kinds.map((kind) => [kind, outputs[kind]?.data as Float32Array]));
+}
+
+export const UNSTORABLE =
+  'the model gave values float16 features cannot hold for this image (NaN, ±∞ or beyond ±65504), so none were stored; ' +
+  'k-means, LOST and the masks would fail on them. A model that does this needs fixing (or re-exporting in float32).';
+
+/**
+ * The batch's images whose outputs float16 storage can hold, with their rows packed in order; the
+ * others are added to `failures`, so that no later step reads NaN or ±∞ as features.
+ */
+function storable(
+  ready: PendingImage[],
+  outputs: Record<string, Float32Array>,
+  kinds: FeatureKind[],
+  failures: FeatureFailure[],
+): { ready: PendingImage[]; outputs: Record<string, Float32Array> } {
+  const rowSize = (kind: FeatureKind) => (outputs[kind] as Float32Array).length / ready.length;
+  const fits = (i: number) => kinds.every((kind) => fitsFloat16(outputs[kind] as Float32Array, i * rowSize(kind), (i + 1) * rowSize(kind)));
+  const kept = ready.filter((image, i) => fits(i) || !failures.push({ imageId: image.id, error: UNSTORABLE }));
+  if (kept.length === ready.length) return { ready, outputs };
+  const packed = Object.fromEntries(
+    kinds.map((kind) => {
+      const [values, size] = [outputs[kind] as Float32Array, rowSize(kind)];
+      let to = 0;
+      ready.forEach((image, i) => {
+        if (kept.includes(image)) values.copyWithin(size * to++, size * i, size * (i + 1));
+      });
+      return [kind, values.subarray(0, size * to)];
+    }),
+  );
+  return { ready: kept, outputs: packed };
 }
 
 /** A batch on its way: marked in flight when it was taken, decoding. */

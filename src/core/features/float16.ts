@@ -39,6 +39,19 @@ export function fromHalf(bits: number): number {
   return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
 }
 
+/** The largest finite float16. */
+export const FLOAT16_MAX = 65504;
+
+/** Whether every value in [from, to) is finite and within float16's range, so that it is stored as a number. */
+export function fitsFloat16(values: Float32Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const value = values[i] as number;
+    // a range test, which NaN (false in every comparison) fails too
+    if (!(value >= -FLOAT16_MAX && value <= FLOAT16_MAX)) return false;
+  }
+  return true;
+}
+
 /** Encodes float32 values as little-endian float16 bytes. */
 export function encodeHalf(values: Float32Array): Buffer {
   const out = Buffer.allocUnsafe(values.length * 2);
