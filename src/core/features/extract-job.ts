@@ -117,8 +117,8 @@ async function infer(
 }
 
 export const UNSTORABLE =
-  'the model gave values float16 features cannot hold for this image (NaN, ±∞ or beyond ±65504), so none were stored; ' +
-  'k-means, LOST and the masks would fail on them. A model that does this needs fixing (or re-exporting in float32).';
+  'the model gave values that float16 storage cannot hold for this image (NaN, ±∞ or beyond ±65504), so nothing of it ' +
+  'was stored (k-means, LOST and the masks would fail on such values); the model needs checking: a float16 export, for one, can overflow.';
 
 /**
  * The batch's images whose outputs float16 storage can hold, with their rows packed in order; the
@@ -131,20 +131,22 @@ function storable(
   failures: FeatureFailure[],
 ): { ready: PendingImage[]; outputs: Record<string, Float32Array> } {
   const rowSize = (kind: FeatureKind) => (outputs[kind] as Float32Array).length / ready.length;
-  const fits = (i: number) => kinds.every((kind) => fitsFloat16(outputs[kind] as Float32Array, i * rowSize(kind), (i + 1) * rowSize(kind)));
-  const kept = ready.filter((image, i) => fits(i) || !failures.push({ imageId: image.id, error: UNSTORABLE }));
-  if (kept.length === ready.length) return { ready, outputs };
+  const fits = ready.map((_, i) => kinds.every((kind) => fitsFloat16(outputs[kind] as Float32Array, i * rowSize(kind), (i + 1) * rowSize(kind))));
+  if (fits.every(Boolean)) return { ready, outputs };
+  ready.forEach((image, i) => {
+    if (!fits[i]) failures.push({ imageId: image.id, error: UNSTORABLE });
+  });
   const packed = Object.fromEntries(
     kinds.map((kind) => {
       const [values, size] = [outputs[kind] as Float32Array, rowSize(kind)];
       let to = 0;
-      ready.forEach((image, i) => {
-        if (kept.includes(image)) values.copyWithin(size * to++, size * i, size * (i + 1));
+      fits.forEach((fit, i) => {
+        if (fit) values.copyWithin(size * to++, size * i, size * (i + 1));
       });
       return [kind, values.subarray(0, size * to)];
     }),
   );
-  return { ready: kept, outputs: packed };
+  return { ready: ready.filter((_, i) => fits[i]), outputs: packed };
 }
 
 /** A batch on its way: marked in flight when it was taken, decoding. */
