@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { accumulate, emptySums, reseedEmptyClusters, writeMeans } from '../../src/core/labels/centroid-update.ts';
 import { nearestCentroids } from '../../src/core/labels/distance-step.ts';
-import { quantizeCentroids, quantizeRows, screenBound, screenRows } from '../../src/core/labels/int8-screen.ts';
+import { quantizeCentroids, quantizeRows, screenBounds, screenRows } from '../../src/core/labels/int8-screen.ts';
 import { lloyd, type LloydStats } from '../../src/core/labels/lloyd.ts';
 import { gatherRows, l2NormalizeRows, matrix, type Matrix } from '../../src/core/labels/matrix.ts';
 import { sampleWithoutReplacement, seededRng } from '../../src/core/labels/rng.ts';
@@ -112,7 +112,10 @@ describe('int8 screening', () => {
     const c = matrix(Float32Array.from({ length: k * d }, () => rng.next() - 0.5), k, d);
     const rows = await quantizeRows(x);
     const quantized = quantizeCentroids(c);
-    const screened = await screenRows(rows, quantized, Int32Array.from({ length: n }, (_, i) => i));
+    const all = Int32Array.from({ length: n }, (_, i) => i);
+    const screened = await screenRows(rows, quantized, all);
+    const bounds = new Float64Array(n);
+    screenBounds(rows, quantized, all, bounds);
     let decided = 0;
     for (let i = 0; i < n; i++) {
       const scores = Array.from({ length: k }, (_, j) => {
@@ -125,7 +128,7 @@ describe('int8 screening', () => {
         return normSq - 2 * dot;
       });
       const sorted = [...scores].sort((a, b) => a - b);
-      const bound = screenBound(rows, quantized, i);
+      const bound = bounds[i] as number;
       expect(Math.abs((screened.first[i] as number) - (sorted[0] as number))).toBeLessThanOrEqual(bound);
       expect(Math.abs((screened.second[i] as number) - (sorted[1] as number))).toBeLessThanOrEqual(bound);
       if ((screened.second[i] as number) - (screened.first[i] as number) > 2 * bound) {

@@ -228,13 +228,6 @@ export function screenBounds(q: QuantizedRows, c: QuantizedCentroids, rows: Int3
   }
 }
 
-/** screenBounds for one row. */
-export function screenBound(q: QuantizedRows, c: QuantizedCentroids, row: number): number {
-  const out = new Float64Array(1);
-  screenBounds(q, c, Int32Array.of(row), out);
-  return out[0] as number;
-}
-
 /**
  * Lowest and second-lowest screening score (‖c‖² − 2·x̃·c̃) of the listed rows, with the nearest's
  * index; with `refine`, the rows it leaves undecided are refined in the same pass (refine-kernel.ts).
