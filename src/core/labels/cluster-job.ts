@@ -8,6 +8,7 @@ import type { JobContext } from '../jobs/job-context.ts';
 import { readFeatures } from '../features/reader.ts';
 import type { Project } from '../project/project.ts';
 import { ClusterStore } from './cluster-store.ts';
+import { CONTENT_ORDER } from './content-order.ts';
 import { clusterImages } from './image-clusters.ts';
 import { type Matrix, matrix } from './matrix.ts';
 
@@ -20,18 +21,18 @@ export function centroidFile(runId: number): string {
   return join('labels', `clusters-${runId}.f32`);
 }
 
-/** Ok images with cls features of the model, in id order. */
+/** Ok images with cls features of the model, in content order. */
 function imagesWithFeatures(project: Project, modelId: string): number[] {
   const rows = project.db
     .prepare(
       `SELECT i.id FROM images i JOIN image_features f ON f.image_id = i.id AND f.model_id = ? AND f.kind = 'cls'
-       WHERE i.status = 'ok' ORDER BY i.id`,
+       WHERE i.status = 'ok' ORDER BY ${CONTENT_ORDER}`,
     )
     .all(modelId) as { id: number }[];
   return rows.map((row) => row.id);
 }
 
-/** The cls features of every ok image that has them for the model (current content only), in image id order. */
+/** The cls features of every ok image that has them for the model (current content only), in content order. */
 export function readClsFeatures(project: Project, modelId: string): { imageIds: number[]; cls: Matrix } {
   const candidates = imagesWithFeatures(project, modelId);
   const features = readFeatures(project, modelId, candidates, 'cls');

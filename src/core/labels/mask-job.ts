@@ -13,6 +13,7 @@ import { writeFileAtomic } from '../files/write-file-atomic.ts';
 import type { Project } from '../project/project.ts';
 import type { ModelInfo } from '../../shared/models.ts';
 import type { MaskRun } from '../../shared/masks.ts';
+import { CONTENT_ORDER } from './content-order.ts';
 import { type Matrix, matrix } from './matrix.ts';
 import { maskFile, MaskStore, segmentCentroidFile } from './mask-store.ts';
 import { sampleWithoutReplacement, seededRng } from './rng.ts';
@@ -33,14 +34,14 @@ interface MaskImage {
   hasMap: boolean;
 }
 
-/** Ok images with patch features of the model, in id order, and whether the run already has their map. */
+/** Ok images with patch features of the model, in content order, and whether the run already has their map. */
 function imagesWithPatches(project: Project, modelId: string, runId: number): MaskImage[] {
   return (
     project.db
       .prepare(
         `SELECT i.id, i.width, i.height, EXISTS (SELECT 1 FROM image_masks m WHERE m.run_id = ? AND m.image_id = i.id) AS hasMap
          FROM images i JOIN image_features f ON f.image_id = i.id AND f.model_id = ? AND f.kind = 'patches'
-         WHERE i.status = 'ok' ORDER BY i.id`,
+         WHERE i.status = 'ok' ORDER BY ${CONTENT_ORDER}`,
       )
       .all(runId, modelId) as { id: number; width: number; height: number; hasMap: number }[]
   ).map((row) => ({ ...row, hasMap: row.hasMap === 1 }));

@@ -5,6 +5,7 @@
 import { readFeatures } from '../features/reader.ts';
 import type { Project } from '../project/project.ts';
 import { ClusterDecisionError, ClusterDecisions } from './cluster-decisions.ts';
+import { inContentOrder } from './content-order.ts';
 import { effectiveAssignments } from './effective-clusters.ts';
 import { clusterImages } from './image-clusters.ts';
 import { gatherRows, matrix } from './matrix.ts';
@@ -15,9 +16,12 @@ export async function splitCluster(project: Project, runId: number, cluster: num
   const decisions = new ClusterDecisions(project.db);
   const run = decisions.requireDone(runId);
   decisions.requireLive(runId, cluster);
-  const members = effectiveAssignments(project.db, runId)
-    .filter((assignment) => assignment.cluster === cluster)
-    .map((assignment) => assignment.imageId);
+  const members = inContentOrder(
+    project.db,
+    effectiveAssignments(project.db, runId)
+      .filter((assignment) => assignment.cluster === cluster)
+      .map((assignment) => assignment.imageId),
+  );
   const features = readFeatures(project, run.modelId, members, 'cls');
   const found = members.flatMap((_, i) => (features.found[i] ? [i] : []));
   if (found.length < k) throw new ClusterDecisionError(`Cluster ${cluster} has ${found.length} images with features; splitting it in ${k} needs at least ${k}.`);
