@@ -139,4 +139,21 @@ describe('int8 screening', () => {
     // One step for all rows, stretched by the outliers: still tight enough to settle many rows.
     expect(decided).toBeGreaterThan(n / 8);
   });
+
+  it('requantizes only the centroids that moved, giving what quantizing them all gives', () => {
+    const rng = seededRng(13);
+    const [k, d] = [12, 40];
+    const before = matrix(Float32Array.from({ length: k * d }, () => rng.next() - 0.5), k, d);
+    const after = matrix(Float32Array.from(before.data), k, d);
+    // Centroids 3 and 7 move; 7 grows, so the largest norm is its own afterwards.
+    for (const [j, factor] of [[3, 0.5], [7, 4]] as const) for (let t = 0; t < d; t++) after.data[j * d + t] = factor * (after.data[j * d + t]! + rng.next() - 0.5);
+    const drift = Float64Array.from({ length: k }, (_, j) => (j === 3 || j === 7 ? 1 : 0));
+    const reused = quantizeCentroids(after, { quantized: quantizeCentroids(before), drift });
+    const fresh = quantizeCentroids(after);
+    expect(reused).toEqual(fresh);
+    expect(reused.maxNorm).toBe(fresh.norms[7]);
+    // What a zero drift keeps is the earlier codes, not a recount: a wrong drift shows.
+    const stale = quantizeCentroids(after, { quantized: quantizeCentroids(before), drift: new Float64Array(k) });
+    expect(stale.codesT).not.toEqual(fresh.codesT);
+  });
 });

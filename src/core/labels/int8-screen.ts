@@ -56,6 +56,15 @@ export interface QuantizedCentroids {
   /** max ‖c‖ and max ‖c − c̃‖ over the centroids */
   maxNorm: number;
   maxError: number;
+  /** ‖c‖ and ‖c − c̃‖ of each centroid */
+  norms: Float64Array;
+  errors: Float64Array;
+}
+
+/** Centroids quantized before an update, and how far each moved in it (0: the same values). */
+export interface EarlierCentroids {
+  quantized: QuantizedCentroids;
+  drift: Float64Array;
 }
 
 // Codes of x span 1..255 around 128 where the integer kernel is exact for such codes, else 1..127
@@ -173,15 +182,20 @@ export async function quantizeRows(x: Matrix): Promise<QuantizedRows> {
   return result;
 }
 
-/** Each centroid as signed 8-bit codes (−127..127) with its own step. */
-export function quantizeCentroids(c: Matrix): QuantizedCentroids {
+/**
+ * Each centroid as signed 8-bit codes (−127..127) with its own step. A centroid that did not move
+ * since `earlier` keeps its codes (after the first iterations most do not, and this runs every pass).
+ */
+export function quantizeCentroids(c: Matrix, earlier?: EarlierCentroids): QuantizedCentroids {
   const { data, rows: k, cols: d } = c;
-  const codesT = new Int8Array(d * k);
-  const scale = new Float32Array(k);
-  const normSq = new Float32Array(k);
-  let maxNorm = 0;
-  let maxError = 0;
+  const kept = earlier?.quantized;
+  const codesT = kept ? kept.codesT.slice() : new Int8Array(d * k);
+  const scale = kept ? kept.scale.slice() : new Float32Array(k);
+  const normSq = kept ? kept.normSq.slice() : new Float32Array(k);
+  const norms = kept ? kept.norms.slice() : new Float64Array(k);
+  const errors = kept ? kept.errors.slice() : new Float64Array(k);
   for (let j = 0; j < k; j++) {
+    if (earlier?.drift[j] === 0) continue;
     let maxAbs = 0;
     let sq = 0;
     for (let t = j * d; t < (j + 1) * d; t++) {
@@ -200,10 +214,15 @@ export function quantizeCentroids(c: Matrix): QuantizedCentroids {
     }
     scale[j] = -2 * step;
     normSq[j] = sq;
-    maxNorm = Math.max(maxNorm, Math.sqrt(sq));
-    maxError = Math.max(maxError, Math.sqrt(errorSq));
+    norms[j] = Math.sqrt(sq);
+    errors[j] = Math.sqrt(errorSq);
   }
-  return { codesT, scale, normSq, maxNorm, maxError };
+  let [maxNorm, maxError] = [0, 0];
+  for (let j = 0; j < k; j++) {
+    maxNorm = Math.max(maxNorm, norms[j] as number);
+    maxError = Math.max(maxError, errors[j] as number);
+  }
+  return { codesT, scale, normSq, maxNorm, maxError, norms, errors };
 }
 
 /**

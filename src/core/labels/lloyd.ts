@@ -14,7 +14,7 @@
 // that moved.
 import { accumulate, copySums, emptySums, reseedEmptyClusters, writeMeans, type ClusterSums } from './centroid-update.ts';
 import { assignedDistances, lowestTwoDistances, nearestCentroids, type NearestCentroids } from './distance-step.ts';
-import { quantizeCentroids, quantizeRows, screenBounds, screeningAvailable, screenRows, type QuantizedRows } from './int8-screen.ts';
+import { quantizeCentroids, quantizeRows, screenBounds, screeningAvailable, screenRows, type QuantizedCentroids, type QuantizedRows } from './int8-screen.ts';
 import { floatRows, type LowestTwo } from './lowest-two.ts';
 import { kernelMemoryRef, lendKernelRows } from './kernel-memory.ts';
 import type { Matrix } from './matrix.ts';
@@ -290,6 +290,9 @@ async function prunedLloyd(
   };
 
   let undecidedShare = 0;
+  /** The centroids last screened against, quantized, and the update since: what the next screen can reuse. */
+  let lastScreened: { centroids: Matrix; quantized: QuantizedCentroids } | undefined;
+  let lastDrift: { from: Matrix; drift: Float64Array } | undefined;
   /**
    * Assigns the rows whose bounds are not certain: by the screen and its refinement where they settle
    * a row, else by the float32 step. Returns how many it screened, refined and computed exactly.
@@ -298,7 +301,9 @@ async function prunedLloyd(
     let exactRows = pending;
     let [screened, refined] = [0, 0];
     if (screening && pending.length > 0 && undecidedShare < SCREEN_WORTH) {
-      const quantized = quantizeCentroids(centroids);
+      const earlier = lastScreened && lastDrift?.from === lastScreened.centroids ? { quantized: lastScreened.quantized, drift: lastDrift.drift } : undefined;
+      const quantized = quantizeCentroids(centroids, earlier);
+      lastScreened = { centroids, quantized };
       const scoreBounds = scratch.scoreBounds.subarray(0, pending.length);
       screenBounds(rows, quantized, pending, scoreBounds);
       const refinement = refining ? refinementOf(pending, scoreBounds) : undefined;
@@ -351,7 +356,8 @@ async function prunedLloyd(
     onIteration?.(iterations);
 
     bounds.setCentroidNorm(maxRowNorm(centroids));
-    const pending = bounds.drift(centroidDrift(previous, centroids));
+    lastDrift = { from: previous, drift: centroidDrift(previous, centroids) };
+    const pending = bounds.drift(lastDrift.drift);
     changed = 0;
     const step = await settle(pending);
     options.stats?.skipped.push(n - pending.length);
