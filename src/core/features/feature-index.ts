@@ -132,6 +132,13 @@ export class FeatureIndex {
     ).map((row) => ({ imageId: row.image_id, error: row.error }));
   }
 
+  /** Drops the images' rows of a kind from the index: they count as missing, and the features job extracts them again. */
+  forget(kind: FeatureKind, imageIds: readonly number[]): void {
+    this.db
+      .prepare('DELETE FROM image_features WHERE model_id = ? AND kind = ? AND image_id IN (SELECT value FROM json_each(?))')
+      .run(this.modelId, kind, JSON.stringify(imageIds));
+  }
+
   /** Rows of the given images whose features match their current content; absent ones are missing. */
   rows(kind: FeatureKind, imageIds: readonly number[]): Map<number, number> {
     const found = new Map<number, number>();

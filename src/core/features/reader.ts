@@ -4,6 +4,7 @@ import type { FeatureKind } from '../../shared/models.ts';
 import type { Project } from '../project/project.ts';
 import { FeatureIndex } from './feature-index.ts';
 import { featureFilePath, readRows } from './feature-files.ts';
+import { fitsFloat16 } from './float16.ts';
 
 export interface FeatureMatrix {
   /** Shape of one image's features, e.g. [384] for cls or [196, 384] for patches. */
@@ -12,6 +13,8 @@ export interface FeatureMatrix {
   data: Float32Array;
   /** Whether imageIds[i] has features computed from its current content. */
   found: boolean[];
+  /** Images whose stored row held values that are not finite numbers: not found, and left for the features job to extract again. */
+  damaged: number[];
 }
 
 export function readFeatures(project: Project, modelId: string, imageIds: readonly number[], kind: FeatureKind = 'cls'): FeatureMatrix {
@@ -26,11 +29,20 @@ export function readFeatures(project: Project, modelId: string, imageIds: readon
   const rows = readRows(featureFilePath(project, modelId, kind), rowFloats, order.map((id) => rowOf.get(id) as number));
   const position = new Map(order.map((id, i) => [id, i]));
   const data = new Float32Array(imageIds.length * rowFloats);
+  const damaged: number[] = [];
   const found = imageIds.map((id, i) => {
     const at = position.get(id);
     if (at === undefined) return false;
+    if (!fitsFloat16(rows, at * rowFloats, (at + 1) * rowFloats)) {
+      damaged.push(id);
+      return false;
+    }
     data.set(rows.subarray(at * rowFloats, (at + 1) * rowFloats), i * rowFloats);
     return true;
   });
-  return { shape, data, found };
+  // A row of NaN or ±∞ (stored before the features job checked its outputs, or damaged on disk) would
+  // make k-means fail far from the cause: it counts as missing, and leaves the index, so that the
+  // next features job extracts the image again.
+  if (damaged.length > 0) index.forget(kind, damaged);
+  return { shape, data, found, damaged };
 }

@@ -33,14 +33,14 @@ function imagesWithFeatures(project: Project, modelId: string): number[] {
 }
 
 /** The cls features of every ok image that has them for the model (current content only), in content order. */
-export function readClsFeatures(project: Project, modelId: string): { imageIds: number[]; cls: Matrix } {
+export function readClsFeatures(project: Project, modelId: string): { imageIds: number[]; cls: Matrix; damaged: number } {
   const candidates = imagesWithFeatures(project, modelId);
   const features = readFeatures(project, modelId, candidates, 'cls');
   // An index row for outdated content is not "found": those images wait for the features job.
   const imageIds = candidates.filter((_, i) => features.found[i]);
   const dim = features.shape[0] as number;
   const rows = imageIds.length === candidates.length ? features.data : gatherFound(features.data, features.found, dim);
-  return { imageIds, cls: matrix(rows, imageIds.length, dim) };
+  return { imageIds, cls: matrix(rows, imageIds.length, dim), damaged: features.damaged.length };
 }
 
 export async function runClustering(context: JobContext): Promise<void> {
@@ -53,7 +53,7 @@ export async function runClustering(context: JobContext): Promise<void> {
   const total = restarts * iterations;
   try {
     context.progress({ phase: 'reading features', done: 0, total, message: null });
-    const { imageIds, cls } = readClsFeatures(project, run.modelId);
+    const { imageIds, cls, damaged } = readClsFeatures(project, run.modelId);
     if (imageIds.length < run.k) throw new Error(`k = ${run.k} needs at least ${run.k} images with features of ${run.modelId}; found ${imageIds.length}.`);
     context.progress({ phase: `k-means (k = ${run.k}, ${imageIds.length} images)` });
     const result = await clusterImages(cls, {
@@ -73,13 +73,18 @@ export async function runClustering(context: JobContext): Promise<void> {
     context.progress({
       phase: 'finished',
       done: total,
-      message: `run #${runId}: ${imageIds.length} images in ${run.k} clusters (${result.method}, inertia ${result.inertia.toFixed(4)})`,
+      message: `run #${runId}: ${imageIds.length} images in ${run.k} clusters (${result.method}, inertia ${result.inertia.toFixed(4)})${damagedNote(damaged, run.modelId)}`,
     });
   } catch (error) {
     if (error instanceof Cancelled) return context.progress({ phase: 'cancelled', message: `run #${runId} cancelled; run it again to recompute` });
     store.setState(runId, 'failed');
     throw error;
   }
+}
+
+function damagedNote(damaged: number, modelId: string): string {
+  if (damaged === 0) return '';
+  return `; ${damaged} images left out, whose stored features were damaged (not finite numbers): run selfguide features --model ${modelId} to extract them again, then cluster again`;
 }
 
 function gatherFound(data: Float32Array, found: boolean[], dim: number): Float32Array {

@@ -123,7 +123,7 @@ export async function runMasks(context: JobContext): Promise<void> {
       const size = tokensPerImage * centroids.cols;
       for (const [i, image] of page.entries()) {
         if (context.isCancelled()) break;
-        // Features of outdated content: the image waits for the features job.
+        // Features of outdated content, or damaged ones: the image waits for the features job.
         if (features.found[i]) await drawMap(project, run.id, image, matrix(features.data.slice(i * size, (i + 1) * size), tokensPerImage, centroids.cols), centroids, grid, run.k);
         else stale++;
         context.progress({ done: ++done });
@@ -131,7 +131,7 @@ export async function runMasks(context: JobContext): Promise<void> {
     }
     if (context.isCancelled()) return context.progress({ phase: 'cancelled', message: `mask run #${runId}: ${done} of ${total} images done; resume the job to finish` });
     store.setState(runId, 'done');
-    const staleNote = stale > 0 ? `; ${stale} images skipped (features outdated: run selfguide features --with-patches)` : '';
+    const staleNote = stale > 0 ? `; ${stale} images skipped (features outdated or damaged: run selfguide features --with-patches)` : '';
     context.progress({ phase: 'finished', message: `mask run #${runId}: ${store.get(runId).images} segment maps, K = ${run.k}${staleNote}` });
   } catch (error) {
     if (error instanceof Cancelled) return context.progress({ phase: 'cancelled', message: `mask run #${runId} cancelled while fitting; resume the job to fit again` });
