@@ -55,7 +55,7 @@ function clustersByContent(project: Project, runId: number): Map<string, number 
 }
 
 /** A new run's cluster of each image by content, its inertia and the images' content in id order. */
-async function clusterByContent(project: Project, runner: JobRunner): Promise<{ runId: number; clusters: Map<string, number>; inertia: number; idOrder: string[] }> {
+async function newRunByContent(project: Project, runner: JobRunner): Promise<{ runId: number; clusters: Map<string, number>; inertia: number; idOrder: string[] }> {
   const started = (await createService(project, runner).dispatch('clusters.start', { k: 4, seed: 5, restarts: 1 })) as { run: { id: number }; job: { id: number } };
   expect((await runner.waitFor(started.job.id)).state).toBe('done');
   const rows = project.db
@@ -93,8 +93,8 @@ describe('clustering is reproducible across projects', () => {
     const projectAb = await projectScanning(join(root, 'project-ab'), [first, second]);
     const projectBa = await projectScanning(join(root, 'project-ba'), [second, first]);
     opened.push(projectAb, projectBa);
-    const ab = await clusterByContent(projectAb.project, projectAb.runner);
-    const ba = await clusterByContent(projectBa.project, projectBa.runner);
+    const ab = await newRunByContent(projectAb.project, projectAb.runner);
+    const ba = await newRunByContent(projectBa.project, projectBa.runner);
     runs.push(ab.runId, ba.runId);
 
     // The two projects number the photos differently...
