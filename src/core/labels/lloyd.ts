@@ -290,18 +290,19 @@ async function prunedLloyd(
   };
 
   let undecidedShare = 0;
-  /** The centroids last screened against, quantized, and the update since: what the next screen can reuse. */
+  /** The centroids last screened against, quantized: the next screen reuses the codes of those that did not move. */
   let lastScreened: { centroids: Matrix; quantized: QuantizedCentroids } | undefined;
-  let lastDrift: { from: Matrix; drift: Float64Array } | undefined;
   /**
    * Assigns the rows whose bounds are not certain: by the screen and its refinement where they settle
-   * a row, else by the float32 step. Returns how many it screened, refined and computed exactly.
+   * a row, else by the float32 step. `update`: the centroids before the latest update, and how far
+   * each moved in it. Returns how many it screened, refined and computed exactly.
    */
-  const settle = async (pending: Int32Array) => {
+  const settle = async (pending: Int32Array, update?: { previous: Matrix; drift: Float64Array }) => {
     let exactRows = pending;
     let [screened, refined] = [0, 0];
     if (screening && pending.length > 0 && undecidedShare < SCREEN_WORTH) {
-      const earlier = lastScreened && lastDrift?.from === lastScreened.centroids ? { quantized: lastScreened.quantized, drift: lastDrift.drift } : undefined;
+      // Reused only when the last screen was against the centroids this update started from.
+      const earlier = update && lastScreened?.centroids === update.previous ? { quantized: lastScreened.quantized, drift: update.drift } : undefined;
       const quantized = quantizeCentroids(centroids, earlier);
       lastScreened = { centroids, quantized };
       const scoreBounds = scratch.scoreBounds.subarray(0, pending.length);
@@ -356,10 +357,10 @@ async function prunedLloyd(
     onIteration?.(iterations);
 
     bounds.setCentroidNorm(maxRowNorm(centroids));
-    lastDrift = { from: previous, drift: centroidDrift(previous, centroids) };
-    const pending = bounds.drift(lastDrift.drift);
+    const drift = centroidDrift(previous, centroids);
+    const pending = bounds.drift(drift);
     changed = 0;
-    const step = await settle(pending);
+    const step = await settle(pending, { previous, drift });
     options.stats?.skipped.push(n - pending.length);
     options.stats?.screened.push(step.screened);
     options.stats?.refined.push(step.refined);
