@@ -86,7 +86,11 @@ class TrainConfig:
                 raise ValueError(message)
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        # Through a temporary file and a rename: on --resume under torchrun every rank reads this file
+        # while rank 0 saves it again, and a write in place let another rank read it empty.
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(json.dumps(self.to_dict(), indent=2) + "\n")
+        tmp.replace(path)
 
     @staticmethod
     def load(path: Path) -> "TrainConfig":
