@@ -33,6 +33,19 @@ describe('clusters view', () => {
   const cardSize = async (clusterId: number | 'outliers') => Number(await card(clusterId).locator('[data-role=size]').textContent());
   const clusterGrid = () => page.getByRole('listbox', { name: 'Cluster images' });
   const summary = () => apiCall<Summary>(server, 'clusters.summary', { runId });
+  const pickedCount = () => page.getByRole('group', { name: 'Selected images' }).locator('[data-role=picked-count]').textContent();
+  const mapCanvas = () => page.getByRole('img', { name: /^Map of \d+ images/ });
+
+  /** A lasso drawn just inside the map's edges: every point. */
+  async function lassoWholeMap() {
+    const box = (await mapCanvas().boundingBox())!;
+    await page.mouse.move(box.x + 4, box.y + 4);
+    await page.mouse.down();
+    for (const [x, y] of [[box.width - 4, 4], [box.width - 4, box.height - 4], [4, box.height - 4], [4, 5]] as const) {
+      await page.mouse.move(box.x + x, box.y + y, { steps: 8 });
+    }
+    await page.mouse.up();
+  }
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'selfguide-e2e-clusters-'));
@@ -167,16 +180,41 @@ describe('clusters view', () => {
     await expect.poll(() => cardSize('outliers')).toBe(expected.length);
   });
 
+  it('applies an edit on the Grid tab only to the images picked there, never to a lasso left on the Map tab', async () => {
+    await lassoWholeMap();
+    await expect.poll(pickedCount).toBe(`${IMAGES} selected`);
+    await page.getByRole('tab', { name: 'Grid' }).click();
+    expect(await pickedCount()).toBe('0 selected');
+    expect(await page.getByRole('group', { name: 'Selected images' }).getByRole('button', { name: 'Mark outlier' }).isDisabled()).toBe(true);
+    // Back on the map, its lasso is what is picked again.
+    await page.getByRole('tab', { name: 'Map' }).click();
+    await expect.poll(pickedCount).toBe(`${IMAGES} selected`);
+  });
+
+  it('shows the map of the model again when another of its runs is chosen on the Map tab', async () => {
+    const started = await apiCall<{ run: { id: number } }>(server, 'clusters.start', { k: 2 });
+    await expect.poll(async () => (await apiCall<Summary>(server, 'clusters.summary', { runId: started.run.id })).run.state).toBe('done');
+    await page.getByLabel('Clustering run').selectOption(String(started.run.id));
+    await expect.poll(() => page.getByLabel('Clustering run').inputValue()).toBe(String(started.run.id));
+    await mapCanvas().waitFor();
+    expect(await page.getByRole('button', { name: 'Compute map' }).count()).toBe(0);
+  });
+
+  it('says why a run failed, rather than showing it pending, and shows nothing of the run before', async () => {
+    await page.getByRole('tab', { name: 'Grid' }).click();
+    await expect.poll(() => clusterGrid().getByRole('option').count()).toBeGreaterThan(0);
+    await page.getByLabel('k', { exact: true }).fill('500');
+    await page.getByRole('button', { name: 'New run' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/^Clustering run #\d+ failed: k = 500 needs at least 500 images/);
+    expect(await page.getByLabel('Clustering run').locator('option:checked').textContent()).toContain('k = 500');
+    expect(await clusterGrid().getByRole('option').count()).toBe(0);
+  });
+
   it('writes a screenshot of the map and its selection when asked', async () => {
     if (process.env.SELFGUIDE_SCREENSHOTS !== '1') return;
-    const canvas = page.getByRole('img', { name: /^Map of \d+ images/ });
-    const box = (await canvas.boundingBox())!;
-    await page.mouse.move(box.x + 4, box.y + 4);
-    await page.mouse.down();
-    for (const [x, y] of [[box.width - 4, 4], [box.width - 4, box.height - 4], [4, box.height - 4], [4, 5]] as const) {
-      await page.mouse.move(box.x + x, box.y + y, { steps: 8 });
-    }
-    await page.mouse.up();
+    await page.getByLabel('Clustering run').selectOption(String(runId));
+    await page.getByRole('tab', { name: 'Map' }).click();
+    await lassoWholeMap();
     const grid = page.getByRole('listbox', { name: 'Selected images' });
     await expect.poll(() => grid.getByRole('option').count()).toBeGreaterThan(0);
     await page.waitForFunction(() => [...document.querySelectorAll<HTMLImageElement>('[role=listbox] img')].every((img) => img.complete));

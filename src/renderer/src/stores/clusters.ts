@@ -15,6 +15,11 @@ import { useJobsStore } from './jobs.ts';
 /** The members grid shows a cluster, or the images marked as outliers. */
 export type ClusterChoice = number | 'outliers';
 
+/** The grid of a cluster's members, or the map with the grid of its lasso selection. */
+export type ClustersTab = 'grid' | 'map';
+
+const ENDED: readonly Job['state'][] = ['done', 'failed', 'cancelled', 'interrupted'];
+
 const MEMBERS_PER_CALL = 1000;
 
 const toItem = (member: ClusterMember): GridItem => ({ id: member.imageId, relPath: member.relPath, status: 'ok', error: null, duplicateCount: 1 });
@@ -27,6 +32,8 @@ export const useClustersStore = defineStore('clusters', () => {
   const labellingId = ref<number | null>(null);
   const scores = shallowRef<ClusterScores | null>(null);
   const chosen = ref<ClusterChoice | null>(null);
+  const tab = ref<ClustersTab>('grid');
+  /** The images an edit applies to: picked in the grid on screen (the map's tab starts from its lasso). */
   const picked = ref<ReadonlySet<number>>(new Set());
   const map = shallowRef<ClusterMap | null>(null);
   const mapJobId = ref<number | null>(null);
@@ -66,7 +73,7 @@ export const useClustersStore = defineStore('clusters', () => {
 
   async function start() {
     unsubscribe ??= client.onEvent((event) => {
-      if (event.type === 'job' && event.job.state === 'done') void onJobDone(event.job);
+      if (event.type === 'job' && ENDED.includes(event.job.state)) void onJobEnded(event.job);
     });
     await attempt(async () => {
       [runs.value, labellings.value] = await Promise.all([client.call('clusters.runs', {}), client.call('labels.list', {})]);
@@ -76,7 +83,7 @@ export const useClustersStore = defineStore('clusters', () => {
     if (runId.value === null && newest) await selectRun(newest.id);
   }
 
-  async function onJobDone(job: Job) {
+  async function onJobEnded(job: Job) {
     if (job.kind === 'cluster') {
       runs.value = await client.call('clusters.runs', {});
       const current = runs.value.find((candidate) => candidate.id === runId.value);
@@ -84,18 +91,37 @@ export const useClustersStore = defineStore('clusters', () => {
       // A run started here has nothing shown yet; a recomputed one keeps the cluster in view.
       if (summary.value?.run.id === current.id) await reloadRun();
       else await selectRun(current.id);
+      // Said after the reload, whose success clears the error line: else a failed run looks pending for good.
+      if (job.state !== 'done') error.value = `Clustering run #${current.id} ${job.state}: ${job.error ?? job.message ?? 'no reason given'}`;
     }
-    if (job.kind === 'cluster-map' && job.id === mapJobId.value) await loadMap();
+    if (job.kind === 'cluster-map' && job.id === mapJobId.value && job.state === 'done') await loadMap();
+  }
+
+  /** Nothing of the previous run stays on screen: its clusters, picks, map and lasso. */
+  function forgetShownRun() {
+    chosen.value = null;
+    picked.value = new Set();
+    map.value = null;
+    mapSelection.value = [];
+    members.reset();
+    selection.reset();
   }
 
   async function selectRun(id: number) {
     runId.value = id;
-    chosen.value = null;
-    map.value = null;
-    mapSelection.value = [];
+    forgetShownRun();
     await reloadRun();
     chosen.value = liveClusters.value.find((cluster) => cluster.size > 0)?.id ?? null;
     members.reset();
+    // The map belongs to the run's model, so another run usually has one already.
+    if (tab.value === 'map') await loadMap();
+  }
+
+  function showTab(next: ClustersTab) {
+    tab.value = next;
+    // An edit applies to what the tab on screen shows picked: never to images picked out of sight.
+    picked.value = next === 'map' ? new Set(mapSelection.value) : new Set();
+    if (next === 'map' && !map.value) void loadMap();
   }
 
   /** Everything shown for the run, after it changed (an edit, a recompute). */
@@ -169,7 +195,8 @@ export const useClustersStore = defineStore('clusters', () => {
   const recompute = useRecompute(
     (replace) => client.call('clusters.recompute', { runId: runId.value as number, replace }),
     error,
-    () => void client.call('clusters.runs', {}).then((next) => (runs.value = next)),
+    // the run is pending from now on: the view's Recompute button must say so at once
+    () => void Promise.all([client.call('clusters.runs', {}).then((next) => (runs.value = next)), reloadRun()]),
   );
 
   async function startRun(k: number) {
@@ -179,6 +206,7 @@ export const useClustersStore = defineStore('clusters', () => {
     runs.value = await client.call('clusters.runs', {});
     runId.value = started.run.id;
     summary.value = null;
+    forgetShownRun();
   }
 
   async function loadMap() {
@@ -219,6 +247,7 @@ export const useClustersStore = defineStore('clusters', () => {
     labellingId,
     scores,
     chosen,
+    tab,
     picked,
     members,
     selection,
@@ -229,6 +258,7 @@ export const useClustersStore = defineStore('clusters', () => {
     busy,
     start,
     selectRun,
+    showTab,
     choose,
     togglePick,
     clearPicked: () => (picked.value = new Set()),
