@@ -254,4 +254,20 @@ describe('LOST boxes job', () => {
     const given = (await service.dispatch('boxes.decide', { runId: run.id, imageId: target, clusterId: newest })) as ImageBox;
     expect(given.effective.cluster).toBe(newest);
   }, 60_000);
+
+  it("moves a box whose cluster a person gave along when that cluster is merged, for the list, its filter and the exports", async () => {
+    const boxes = (clusterId?: number) =>
+      service.dispatch('boxes.list', { runId: run.id, limit: 100, ...(clusterId === undefined ? {} : { clusterId }) }) as Promise<{ items: ImageBox[] }>;
+    const given = (await boxes()).items.find((item) => item.decision?.cluster != null) as ImageBox;
+    const from = given.decision?.cluster as number;
+    const summary = (await service.dispatch('clusters.summary', { runId: clusterRun.id })) as { clusters: { id: number; mergedInto: number | null }[] };
+    const into = summary.clusters.find((cluster) => cluster.mergedInto === null && cluster.id !== from)?.id as number;
+    await service.dispatch('clusters.merge', { runId: clusterRun.id, clusterIds: [from], into });
+    const after = (await boxes()).items.find((item) => item.imageId === given.imageId) as ImageBox;
+    expect(after.effective.cluster).toBe(into);
+    expect((await boxes(into)).items.map((item) => item.imageId)).toContain(given.imageId);
+    expect((await boxes(from)).items.map((item) => item.imageId)).not.toContain(given.imageId);
+    // what every export reads
+    expect(new BoxStore(project.db).all(run.id).find((item) => item.imageId === given.imageId)?.effective.cluster).toBe(into);
+  }, 60_000);
 });

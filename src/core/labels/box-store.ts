@@ -56,12 +56,15 @@ export interface DecisionPatch {
 const SELECT_BOXES = `
   SELECT i.id AS imageId, i.rel_path AS relPath, i.width, i.height,
          b.x0, b.y0, b.x1, b.y1, b.seed, b.score, COALESCE(m.into_cluster, b.cluster) AS cluster, b.distance, b.error,
-         d.status AS d_status, d.x0 AS d_x0, d.y0 AS d_y0, d.x1 AS d_x1, d.y1 AS d_y1, d.cluster AS d_cluster, d.decided_at
+         d.status AS d_status, d.x0 AS d_x0, d.y0 AS d_y0, d.x1 AS d_x1, d.y1 AS d_y1,
+         COALESCE(md.into_cluster, d.cluster) AS d_cluster, d.decided_at
   FROM images i
   LEFT JOIN boxes b ON b.run_id = :run AND b.image_id = i.id
   LEFT JOIN box_decisions d ON d.run_id = :run AND d.image_id = i.id
-  -- a crop's nearest centroid follows a person's merge of that cluster, like the images' clusters do
+  -- a crop's nearest centroid, and the cluster a person gave a box, follow a person's merge of that
+  -- cluster, like the images' clusters do
   LEFT JOIN cluster_merges m ON m.run_id = (SELECT cluster_run_id FROM box_runs WHERE id = :run) AND m.cluster = b.cluster
+  LEFT JOIN cluster_merges md ON md.run_id = (SELECT cluster_run_id FROM box_runs WHERE id = :run) AND md.cluster = d.cluster
   WHERE (b.image_id IS NOT NULL OR d.image_id IS NOT NULL)`;
 
 const FILTERS: Record<BoxFilter, string> = {
@@ -171,7 +174,7 @@ export class BoxStore {
 
   page(runId: number, filter: BoxFilter, clusterId: number | null, offset: number, limit: number): { total: number; items: ImageBox[] } {
     this.get(runId);
-    const where = `${FILTERS[filter]} ${clusterId === null ? '' : 'AND COALESCE(d.cluster, m.into_cluster, b.cluster) = :cluster'}`;
+    const where = `${FILTERS[filter]} ${clusterId === null ? '' : 'AND COALESCE(md.into_cluster, d.cluster, m.into_cluster, b.cluster) = :cluster'}`;
     const parameters = { run: runId, ...(clusterId === null ? {} : { cluster: clusterId }) };
     const { n } = this.db.prepare(`SELECT count(*) AS n FROM (${SELECT_BOXES} ${where})`).get(parameters) as { n: number };
     const rows = this.db
