@@ -114,6 +114,39 @@ describe('boxes and masks views', () => {
     expect(after.effective).toEqual(reviewed!.effective);
   });
 
+  it('decides one image per key press, also in a burst of presses', async () => {
+    const grid = page.getByRole('listbox', { name: 'Box images' });
+    const ids = await grid.getByRole('option').evaluateAll((options) => options.map((option) => Number(option.getAttribute('data-image-id'))));
+    const pending = async () => new Set((await apiCall<{ items: ImageBox[] }>(server, 'boxes.list', { runId: boxRunId, filter: 'pending' })).items.map((item) => item.imageId));
+    const before = await pending();
+    // four images in a row from the grid's third, none reviewed yet
+    const start = 2;
+    expect(ids.slice(start, start + 4).every((id) => before.has(id))).toBe(true);
+    await grid.getByRole('option').nth(start).click();
+    await page.getByRole('complementary', { name: 'Box review' }).locator('[data-role=box]').waitFor();
+    for (let press = 0; press < 4; press++) await page.keyboard.press('a');
+    const decided = async () => {
+      const now = await pending();
+      return [...before].filter((id) => !now.has(id)).length;
+    };
+    await expect.poll(decided).toBe(4);
+    const accepted = (await apiCall<{ items: ImageBox[] }>(server, 'boxes.list', { runId: boxRunId, filter: 'accepted' })).items.map((item) => item.imageId);
+    expect(accepted).toEqual(expect.arrayContaining(ids.slice(start, start + 4)));
+  });
+
+  it('offers the clusters split off in the Clusters view as box clusters and as a filter', async () => {
+    const { clusterRunId } = (await apiCall<{ clusterRunId: number }[]>(server, 'boxes.runs', {}))[0]!;
+    const split = await apiCall<{ clusters: { id: number }[] }>(server, 'clusters.split', { runId: clusterRunId, clusterId: 0, k: 2 });
+    const newest = String(Math.max(...split.clusters.map((cluster) => cluster.id)));
+    await page.reload();
+    await nav('Boxes');
+    const grid = page.getByRole('listbox', { name: 'Box images' });
+    await grid.getByRole('option').first().click();
+    const panel = page.getByRole('complementary', { name: 'Box review' });
+    await expect.poll(() => panel.getByLabel('Box cluster').locator('option').evaluateAll((options) => options.map((option) => option.getAttribute('value')))).toContain(newest);
+    expect(await page.getByLabel('Cluster', { exact: true }).locator(`option[value="${newest}"]`).count()).toBe(1);
+  });
+
   it('draws a mask over its image at the chosen opacity, with the legend of its segments', async () => {
     await nav('Masks');
     const grid = page.getByRole('listbox', { name: 'Mask images' });

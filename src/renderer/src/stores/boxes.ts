@@ -5,9 +5,11 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { BoxFilter, BoxRun, ImageBox, PixelBox } from '../../../shared/boxes.ts';
 import type { ClusterInfo } from '../../../shared/clusters.ts';
+import type { Job } from '../../../shared/schemas.ts';
 import { client } from '../api/client.ts';
 import { attempt } from '../lib/attempt.ts';
 import { pagedSource } from '../lib/grid-source.ts';
+import { jobEnded, unfinishedRunMessage } from '../lib/job-ended.ts';
 import { newestDone } from '../lib/newest-done.ts';
 import { useRecompute } from '../lib/recompute.ts';
 
@@ -16,7 +18,7 @@ export const useBoxesStore = defineStore('boxes', () => {
   const runId = ref<number | null>(null);
   const filter = ref<BoxFilter>('all');
   const clusterId = ref<number | null>(null);
-  /** Clusters of the run's clustering run (ids below its k: what a box can be given). */
+  /** The live clusters of the run's clustering run, split-off ones included: what a box can be given. */
   const clusters = ref<ClusterInfo[]>([]);
   const current = shallowRef<ImageBox | null>(null);
   /** Position of the current image in the filtered list, for "next". */
@@ -44,13 +46,18 @@ export const useBoxesStore = defineStore('boxes', () => {
 
   async function start() {
     unsubscribe ??= client.onEvent((event) => {
-      if (event.type === 'job' && event.job.kind === 'boxes' && event.job.state === 'done') {
-        void loadRuns().then(() => images.refresh());
-      }
+      if (event.type === 'job' && event.job.kind === 'boxes' && jobEnded(event.job)) void onJobEnded(event.job);
     });
     await loadRuns();
     const newest = newestDone(runs.value);
     if (runId.value === null && newest) await selectRun(newest.id);
+  }
+
+  async function onJobEnded(job: Job) {
+    await loadRuns();
+    images.refresh();
+    // Said after the reload, whose success clears the error line.
+    if (run.value?.jobId === job.id) error.value = unfinishedRunMessage('Box', run.value.id, job) ?? error.value;
   }
 
   async function selectRun(id: number) {
@@ -62,7 +69,7 @@ export const useBoxesStore = defineStore('boxes', () => {
     clusters.value = [];
     if (clusterRunId !== null) {
       const summary = await attempt(error, () => client.call('clusters.summary', { runId: clusterRunId }));
-      clusters.value = summary?.clusters.filter((cluster) => cluster.id < summary.run.k && cluster.mergedInto === null) ?? [];
+      clusters.value = summary?.clusters.filter((cluster) => cluster.mergedInto === null) ?? [];
     }
     images.reset();
   }
@@ -95,11 +102,19 @@ export const useBoxesStore = defineStore('boxes', () => {
     void loadRuns();
   }
 
-  /** Decides the current image's status and moves on (the next image is found before the list changes under a filter). */
-  async function decideAndNext(status: 'accepted' | 'rejected') {
-    const following = images.itemAt(position.value + 1)?.id;
-    await decide({ status });
-    if (following !== undefined) await open(following);
+  /**
+   * Decides the current image's status and moves on (the next image is found before the list changes
+   * under a filter). Calls run one after another: a burst of key presses decides one image each,
+   * where calls side by side decided one image and skipped the others.
+   */
+  let deciding: Promise<void> = Promise.resolve();
+  function decideAndNext(status: 'accepted' | 'rejected'): Promise<void> {
+    deciding = deciding.then(async () => {
+      const following = images.itemAt(position.value + 1)?.id;
+      await decide({ status });
+      if (following !== undefined) await open(following);
+    });
+    return deciding;
   }
 
   /** Opens the next image of the list (the one after the current, or the first). */

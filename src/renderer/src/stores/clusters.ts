@@ -8,6 +8,7 @@ import type { Job } from '../../../shared/schemas.ts';
 import { client } from '../api/client.ts';
 import { attempt as attemptCall } from '../lib/attempt.ts';
 import { type GridItem, pagedSource } from '../lib/grid-source.ts';
+import { jobEnded, unfinishedRunMessage } from '../lib/job-ended.ts';
 import { newestDone } from '../lib/newest-done.ts';
 import { useRecompute } from '../lib/recompute.ts';
 import { useJobsStore } from './jobs.ts';
@@ -17,8 +18,6 @@ export type ClusterChoice = number | 'outliers';
 
 /** The grid of a cluster's members, or the map with the grid of its lasso selection. */
 export type ClustersTab = 'grid' | 'map';
-
-const ENDED: readonly Job['state'][] = ['done', 'failed', 'cancelled', 'interrupted'];
 
 const MEMBERS_PER_CALL = 1000;
 
@@ -73,7 +72,7 @@ export const useClustersStore = defineStore('clusters', () => {
 
   async function start() {
     unsubscribe ??= client.onEvent((event) => {
-      if (event.type === 'job' && ENDED.includes(event.job.state)) void onJobEnded(event.job);
+      if (event.type === 'job' && jobEnded(event.job)) void onJobEnded(event.job);
     });
     await attempt(async () => {
       [runs.value, labellings.value] = await Promise.all([client.call('clusters.runs', {}), client.call('labels.list', {})]);
@@ -92,7 +91,7 @@ export const useClustersStore = defineStore('clusters', () => {
       if (summary.value?.run.id === current.id) await reloadRun();
       else await selectRun(current.id);
       // Said after the reload, whose success clears the error line: else a failed run looks pending for good.
-      if (job.state !== 'done') error.value = `Clustering run #${current.id} ${job.state}: ${job.error ?? job.message ?? 'no reason given'}`;
+      error.value = unfinishedRunMessage('Clustering', current.id, job) ?? error.value;
     }
     if (job.kind === 'cluster-map' && job.id === mapJobId.value && job.state === 'done') await loadMap();
   }

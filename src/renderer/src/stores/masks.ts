@@ -3,9 +3,11 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { ImageMask, MaskMember, MaskRun, MaskSummary } from '../../../shared/masks.ts';
+import type { Job } from '../../../shared/schemas.ts';
 import { client } from '../api/client.ts';
 import { attempt } from '../lib/attempt.ts';
 import { pagedSource } from '../lib/grid-source.ts';
+import { jobEnded, unfinishedRunMessage } from '../lib/job-ended.ts';
 import { newestDone } from '../lib/newest-done.ts';
 import { useRecompute } from '../lib/recompute.ts';
 
@@ -43,13 +45,19 @@ export const useMasksStore = defineStore('masks', () => {
 
   async function start() {
     unsubscribe ??= client.onEvent((event) => {
-      if (event.type === 'job' && event.job.kind === 'masks' && event.job.state === 'done') {
-        void loadRuns().then(loadSummary).then(() => images.refresh());
-      }
+      if (event.type === 'job' && event.job.kind === 'masks' && jobEnded(event.job)) void onJobEnded(event.job);
     });
     await loadRuns();
     const newest = newestDone(runs.value);
     if (runId.value === null && newest) await selectRun(newest.id);
+  }
+
+  async function onJobEnded(job: Job) {
+    await loadRuns();
+    await loadSummary();
+    images.refresh();
+    // Said after the reload, whose success clears the error line.
+    if (run.value?.jobId === job.id) error.value = unfinishedRunMessage('Mask', run.value.id, job) ?? error.value;
   }
 
   async function selectRun(id: number) {
