@@ -84,4 +84,18 @@ describe('export dialog', () => {
     expect(existsSync(join(root, 'exported'))).toBe(true);
     expect(readdirSync(join(root, 'exported'))).toEqual(['coco']); // no scratch folder left beside it
   });
+
+  it('exports ImageFolder without reading or reporting the box run it cannot hold', async () => {
+    const dialog = page.getByRole('dialog', { name: 'Export labels' });
+    await dialog.getByLabel('Format').selectOption('imagefolder');
+    expect(await dialog.getByLabel('Box run').count()).toBe(0);
+    const outDir = join(root, 'exported', 'imagefolder');
+    await dialog.getByLabel('Folder').fill(outDir);
+    await dialog.getByRole('button', { name: 'Export', exact: true }).click();
+    await expect.poll(async () => (await apiCall<ExportRecord[]>(server, 'export.list', {})).length).toBe(3);
+    const result = dialog.locator('[data-role=export-result]');
+    await expect.poll(() => result.textContent()).toMatch(new RegExp(`^\\s*Exported ${IMAGES} images to\\s+${outDir}`));
+    const [record] = await apiCall<ExportRecord[]>(server, 'export.list', {});
+    expect(record).toMatchObject({ format: 'imagefolder', state: 'done', images: IMAGES, boxes: 0, masks: 0, runs: { boxRunId: null, maskRunId: null } });
+  });
 });

@@ -142,9 +142,11 @@ describe('export', () => {
   }, 60_000);
 
   it('YOLO: one normalized line per kept box that converts back to the box, and the class names', async () => {
-    await exportLabels(project, { format: 'yolo', out: out('yolo'), ...runs() });
+    const summary = await exportLabels(project, { format: 'yolo', out: out('yolo'), ...runs() });
     expect(readFileSync(join(out('yolo'), 'classes.txt'), 'utf8')).toBe(`${RENAMED}\ncluster 1\n`);
     const kept = expectedBoxes();
+    // It counts what it wrote: the boxed images, no masks (the mask run named is not read).
+    expect(summary).toMatchObject({ images: kept.length, boxes: kept.length, masks: 0, runs: { maskRunId: null } });
     const images = readFileSync(join(out('yolo'), 'images.txt'), 'utf8').trim().split('\n');
     expect(images).toHaveLength(kept.length);
     for (const item of kept) {
@@ -158,7 +160,8 @@ describe('export', () => {
   });
 
   it('Pascal VOC: one XML per kept box, 1-based inclusive coordinates, escaped class name', async () => {
-    await exportLabels(project, { format: 'voc', out: out('voc'), ...runs() });
+    const summary = await exportLabels(project, { format: 'voc', out: out('voc'), ...runs() });
+    expect(summary).toMatchObject({ images: expectedBoxes().length, boxes: expectedBoxes().length, masks: 0, runs: { maskRunId: null } });
     const names = [RENAMED, 'cluster 1'];
     for (const item of expectedBoxes().filter((box) => box.relPath !== 'a.png')) {
       const xml = readFileSync(join(out('voc'), 'Annotations', item.relPath.replace('.png', '.xml')), 'utf8');
@@ -195,8 +198,10 @@ describe('export', () => {
   });
 
   it('ImageFolder: one folder per cluster (named as renamed), symbolic links to the originals or copies', async () => {
-    await exportLabels(project, { format: 'imagefolder', out: out('links'), ...runs() });
+    const summary = await exportLabels(project, { format: 'imagefolder', out: out('links'), ...runs() });
     await exportLabels(project, { format: 'imagefolder', out: out('copies'), ...runs(), imageFolderMode: 'copy' });
+    // Images only: the box and mask runs named are neither read nor counted.
+    expect(summary).toMatchObject({ images: IMAGES.length + 1, boxes: 0, masks: 0, runs: { clusterRunId: clusterRun.id, boxRunId: null, maskRunId: null } });
     const sizes = project.db.prepare('SELECT cluster, count(*) AS n FROM cluster_assignments WHERE run_id = ? GROUP BY cluster').all(clusterRun.id) as { cluster: number; n: number }[];
     // Characters no file system takes (here the quotes) become "_".
     const folderOf = (cluster: number) => (cluster === 0 ? 'shirts, _tops_ & co' : 'cluster 1');
@@ -212,6 +217,22 @@ describe('export', () => {
       }
       for (const copy of copies) expect(lstatSync(copy).isFile()).toBe(true);
     }
+  });
+
+  it('ImageFolder counts only the images it wrote: outliers are in no folder', async () => {
+    const imageId = [...boxes.values()][0]!.imageId;
+    await service.dispatch('clusters.outlier', { runId: clusterRun.id, imageIds: [imageId], outlier: true });
+    try {
+      const summary = await exportLabels(project, { format: 'imagefolder', out: out('without-outlier'), ...runs() });
+      expect(summary.images).toBe(IMAGES.length);
+    } finally {
+      await service.dispatch('clusters.outlier', { runId: clusterRun.id, imageIds: [imageId], outlier: false });
+    }
+  });
+
+  it('classes an ImageFolder named by its box run alone by that run\'s clustering run', async () => {
+    const summary = await exportLabels(project, { format: 'imagefolder', out: out('by-box-run'), boxRunId: boxRun.id });
+    expect(summary).toMatchObject({ images: IMAGES.length + 1, boxes: 0, runs: { clusterRunId: boxRun.clusterRunId, boxRunId: null } });
   });
 
   it('never overwrites without the flag, replaces whole with it, and leaves nothing behind on failure', async () => {

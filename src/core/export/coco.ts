@@ -20,7 +20,8 @@ interface Annotation {
   segmentation?: { size: [number, number]; counts: string };
 }
 
-export async function writeCoco(data: ExportData, dir: string, imageDone: ImageDone = () => {}): Promise<void> {
+/** Returns how many images it wrote: every image, with or without annotations. */
+export async function writeCoco(data: ExportData, dir: string, imageDone: ImageDone = () => {}): Promise<number> {
   const clusterCategory = (id: number) => id + 1;
   const segmentCategory = (id: number) => data.clusters.length + id + 1;
   const categories = [
@@ -65,4 +66,5 @@ export async function writeCoco(data: ExportData, dir: string, imageDone: ImageD
     annotations,
   };
   await writeFile(join(dir, COCO_FILE), JSON.stringify(coco));
+  return coco.images.length;
 }

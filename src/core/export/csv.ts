@@ -24,7 +24,8 @@ function segments(image: ExportImage): string {
     .join(' ');
 }
 
-export async function writeCsv(data: ExportData, dir: string, imageDone: ImageDone = () => {}): Promise<void> {
+/** Returns how many images it wrote: one row each. */
+export async function writeCsv(data: ExportData, dir: string, imageDone: ImageDone = () => {}): Promise<number> {
   const rows = data.images.map((image) => {
     const box = image.box?.box ?? [null, null, null, null];
     imageDone();
@@ -33,4 +34,5 @@ export async function writeCsv(data: ExportData, dir: string, imageDone: ImageDo
       .join(',');
   });
   await writeFile(join(dir, CSV_FILE), [CSV_COLUMNS.join(','), ...rows].map((row) => `${row}\r\n`).join(''));
+  return rows.length;
 }

@@ -1,10 +1,12 @@
 // Exports a project's self-labels (clusters, boxes, segment maps) in one of the formats other tools read,
 // atomically into an output folder.
 import type { ExportFormat } from '../../shared/exports.ts';
+import { BoxStore } from '../labels/box-store.ts';
 import type { Project } from '../project/project.ts';
 import { writeCoco } from './coco.ts';
 import { writeCsv } from './csv.ts';
 import { type ExportRuns, gatherExport } from './export-data.ts';
+import { EXPORT_FORMAT_INFO } from './export-formats.ts';
 import { type ImageFolderMode, writeImageFolder } from './imagefolder.ts';
 import { writeOutputFolder } from './output-folder.ts';
 import { writeVoc } from './voc.ts';
@@ -27,33 +29,48 @@ export interface ExportRequest extends ExportRuns {
 export interface ExportSummary {
   format: ExportFormat;
   out: string;
+  /** images the files hold: all, or for ImageFolder those in a cluster, for YOLO and VOC those with a kept box */
   images: number;
   boxes: number;
   masks: number;
   runs: { clusterRunId: number | null; boxRunId: number | null; maskRunId: number | null };
 }
 
-export async function exportLabels(project: Project, request: ExportRequest): Promise<ExportSummary> {
+/**
+ * The request with only the runs its format writes: a run it cannot hold is neither read nor counted
+ * (every format reads clusters, by default those of the box run's clustering run).
+ */
+function usedRuns(project: Project, request: ExportRequest): ExportRequest {
+  const { uses } = EXPORT_FORMAT_INFO[request.format];
+  const boxRunId = request.boxRunId ?? null;
+  const clusterRunId = request.clusterRunId ?? (boxRunId === null ? null : new BoxStore(project.db).get(boxRunId).clusterRunId);
+  return { ...request, clusterRunId, boxRunId: uses.includes('box') ? boxRunId : null, maskRunId: uses.includes('mask') ? (request.maskRunId ?? null) : null };
+}
+
+export async function exportLabels(project: Project, asked: ExportRequest): Promise<ExportSummary> {
+  const request = usedRuns(project, asked);
   const data = gatherExport(project, request);
   const total = data.images.length;
   let done = 0;
   const report = request.onProgress ?? (() => {});
   const imageDone = () => report(++done, total);
-  const writers: Record<ExportFormat, (dir: string) => Promise<void>> = {
+  // each returns how many images it wrote
+  const writers: Record<ExportFormat, (dir: string) => Promise<number>> = {
     coco: (dir) => writeCoco(data, dir, imageDone),
     yolo: (dir) => writeYolo(data, dir, imageDone),
     voc: (dir) => writeVoc(data, dir, imageDone),
     imagefolder: (dir) => writeImageFolder(data, dir, request.imageFolderMode ?? 'symlink', imageDone),
     csv: (dir) => writeCsv(data, dir, imageDone),
   };
-  const out = await writeOutputFolder(request.out, request.overwrite ?? false, (dir) => {
+  let images = 0;
+  const out = await writeOutputFolder(request.out, request.overwrite ?? false, async (dir) => {
     report(0, total);
-    return writers[request.format](dir);
+    images = await writers[request.format](dir);
   });
   return {
     format: request.format,
     out,
-    images: data.images.length,
+    images,
     boxes: data.images.filter((image) => image.box).length,
     masks: data.images.filter((image) => image.mask).length,
     runs: data.runs,

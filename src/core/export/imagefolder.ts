@@ -13,17 +13,21 @@ export function clusterFolderName(id: number, name: string, duplicated: boolean)
   return duplicated ? `${safe} (${id})` : safe;
 }
 
-export async function writeImageFolder(data: ExportData, dir: string, mode: ImageFolderMode, imageDone: ImageDone = () => {}): Promise<void> {
+/** Returns how many images it wrote: those in a cluster (outliers are in none). */
+export async function writeImageFolder(data: ExportData, dir: string, mode: ImageFolderMode, imageDone: ImageDone = () => {}): Promise<number> {
   if (data.runs.clusterRunId === null) throw new Error('ImageFolder needs a clustering run: one folder per cluster.');
   const counts = new Map<string, number>();
   for (const c of data.clusters) counts.set(c.name, (counts.get(c.name) ?? 0) + 1);
   const folders = new Map(data.clusters.map((c) => [c.id, clusterFolderName(c.id, c.name, (counts.get(c.name) ?? 0) > 1)]));
+  let written = 0;
   for (const image of data.images) {
     if (image.cluster) {
       const file = join(dir, folders.get(image.cluster.id) as string, image.name);
       await mkdir(dirname(file), { recursive: true });
       await (mode === 'copy' ? copyFile(image.path, file) : symlink(image.path, file));
+      written++;
     }
     imageDone();
   }
+  return written;
 }

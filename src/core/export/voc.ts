@@ -32,14 +32,18 @@ function annotation(image: ExportImage, className: string): string {
 `;
 }
 
-export async function writeVoc(data: ExportData, dir: string, imageDone: ImageDone = () => {}): Promise<void> {
+/** Returns how many images it wrote: those with a kept box. */
+export async function writeVoc(data: ExportData, dir: string, imageDone: ImageDone = () => {}): Promise<number> {
   const names = new Map(data.clusters.map((c) => [c.id, c.name]));
+  let written = 0;
   for (const image of data.images) {
     if (image.box) {
       const file = join(dir, 'Annotations', vocFileName(image.name));
       await mkdir(dirname(file), { recursive: true });
       await writeFile(file, annotation(image, names.get(image.box.classId) ?? String(image.box.classId)));
+      written++;
     }
     imageDone();
   }
+  return written;
 }

@@ -11,7 +11,8 @@ export function labelFileName(name: string): string {
 
 const fixed = (value: number) => value.toFixed(6);
 
-export async function writeYolo(data: ExportData, dir: string, imageDone: ImageDone = () => {}): Promise<void> {
+/** Returns how many images it wrote: those with a kept box. */
+export async function writeYolo(data: ExportData, dir: string, imageDone: ImageDone = () => {}): Promise<number> {
   for (const image of data.images) {
     if (image.box) {
       const [x0, y0, x1, y1] = image.box.box;
@@ -25,4 +26,5 @@ export async function writeYolo(data: ExportData, dir: string, imageDone: ImageD
   const boxed = data.images.filter((image) => image.box);
   await writeFile(join(dir, 'classes.txt'), data.clusters.map((c) => `${c.name.replace(/\s*\n\s*/g, ' ')}\n`).join(''));
   await writeFile(join(dir, 'images.txt'), boxed.map((image) => `${image.path}\n`).join(''));
+  return boxed.length;
 }
