@@ -44,3 +44,19 @@ export const EXPORT_FORMAT_INFO: Record<ExportFormat, ExportFormatInfo> = {
     requires: null,
   },
 };
+
+export interface NamedRuns {
+  clusterRunId: number | null;
+  boxRunId: number | null;
+  maskRunId: number | null;
+}
+
+/** The runs with those of kinds the format does not write dropped: they are neither read, counted nor recorded. */
+export function runsUsedBy(format: ExportFormat, runs: NamedRuns): NamedRuns {
+  const { uses } = EXPORT_FORMAT_INFO[format];
+  return {
+    clusterRunId: uses.includes('cluster') ? runs.clusterRunId : null,
+    boxRunId: uses.includes('box') ? runs.boxRunId : null,
+    maskRunId: uses.includes('mask') ? runs.maskRunId : null,
+  };
+}

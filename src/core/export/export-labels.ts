@@ -6,7 +6,7 @@ import type { Project } from '../project/project.ts';
 import { writeCoco } from './coco.ts';
 import { writeCsv } from './csv.ts';
 import { type ExportRuns, gatherExport } from './export-data.ts';
-import { EXPORT_FORMAT_INFO } from './export-formats.ts';
+import { runsUsedBy } from './export-formats.ts';
 import { type ImageFolderMode, writeImageFolder } from './imagefolder.ts';
 import { writeOutputFolder } from './output-folder.ts';
 import { writeVoc } from './voc.ts';
@@ -36,15 +36,11 @@ export interface ExportSummary {
   runs: { clusterRunId: number | null; boxRunId: number | null; maskRunId: number | null };
 }
 
-/**
- * The request with only the runs its format writes: a run it cannot hold is neither read nor counted
- * (every format reads clusters, by default those of the box run's clustering run).
- */
+/** The request with only the runs its format writes; every format reads clusters, by default the box run's clustering run's. */
 function usedRuns(project: Project, request: ExportRequest): ExportRequest {
-  const { uses } = EXPORT_FORMAT_INFO[request.format];
   const boxRunId = request.boxRunId ?? null;
   const clusterRunId = request.clusterRunId ?? (boxRunId === null ? null : new BoxStore(project.db).get(boxRunId).clusterRunId);
-  return { ...request, clusterRunId, boxRunId: uses.includes('box') ? boxRunId : null, maskRunId: uses.includes('mask') ? (request.maskRunId ?? null) : null };
+  return { ...request, ...runsUsedBy(request.format, { clusterRunId, boxRunId, maskRunId: request.maskRunId ?? null }) };
 }
 
 export async function exportLabels(project: Project, asked: ExportRequest): Promise<ExportSummary> {

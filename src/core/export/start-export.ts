@@ -11,7 +11,7 @@ import { latestDoneRun } from '../labels/latest-run.ts';
 import { MaskStore } from '../labels/mask-store.ts';
 import type { Project } from '../project/project.ts';
 import { ExportError } from './export-data.ts';
-import { EXPORT_FORMAT_INFO } from './export-formats.ts';
+import { EXPORT_FORMAT_INFO, runsUsedBy } from './export-formats.ts';
 import type { ExportSpec } from './export-job.ts';
 import { ExportStore } from './export-store.ts';
 import { checkOutputFolder } from './output-folder.ts';
@@ -60,7 +60,8 @@ export function startExport(project: Project, runner: JobRunner, request: Export
   ensureDone(project, runs);
   checkOutputFolder(outDir, request.overwrite ?? false);
   const store = new ExportStore(project.db);
-  const record = store.create({ format: request.format, outDir, ...runs, acceptedOnly: request.acceptedOnly ?? false, copy: request.copy ?? false, overwrite: request.overwrite ?? false });
+  const used = runsUsedBy(request.format, { ...runs, clusterRunId: effectiveCluster });
+  const record = store.create({ format: request.format, outDir, ...used, acceptedOnly: request.acceptedOnly ?? false, copy: request.copy ?? false, overwrite: request.overwrite ?? false });
   const job = runner.submit('export', { exportId: record.id } satisfies ExportSpec);
   store.setJob(record.id, job.id);
   return { export: store.get(record.id), job };
