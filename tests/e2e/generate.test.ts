@@ -27,6 +27,19 @@ describe('generate view', () => {
   const api = <T,>(method: string, input: object) => apiCall<T>(server, method, input);
   const settings = () => page.getByRole('form', { name: 'Generation settings' });
   const field = (name: string) => settings().getByLabel(name, { exact: true });
+  const alert = () => page.getByRole('region', { name: 'Generate' }).getByRole('alert');
+  const newest = async () => (await api<Generation[]>('generations.list', {}))[0]!;
+  /** The painted cells of a mask (ids as base64 bytes, 255 = none), as layout pixel indices. */
+  const maskCells = (segments: string) => [...Buffer.from(segments, 'base64').entries()].filter(([, id]) => id !== 255).map(([p]) => p);
+  /** The cells the mask canvas shows painted (one canvas pixel per layout cell; unpainted ones are transparent). */
+  const canvasCells = () =>
+    page.getByLabel('Mask canvas').evaluate((canvas: HTMLCanvasElement) => {
+      const copy = Object.assign(document.createElement('canvas'), { width: canvas.width, height: canvas.height }); // read once each, not the painter's own
+      const context = copy.getContext('2d', { willReadFrequently: true })!;
+      context.drawImage(canvas, 0, 0);
+      const { data } = context.getImageData(0, 0, canvas.width, canvas.height);
+      return [...Array(canvas.width * canvas.height).keys()].filter((p) => data[p * 4 + 3]! > 0);
+    });
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'selfguide-e2e-generate-'));
@@ -115,13 +128,53 @@ describe('generate view', () => {
     await expect.poll(() => page.getByRole('alert').textContent()).toMatch(/plain\.png carries no selfguide parameters/);
   });
 
-  it('shows live progress with the predicted-x0 preview, and cancels', async () => {
+  it('refuses an empty or out-of-range number naming the field and its range, and drops a message once the fields change', async () => {
+    await expect.poll(() => alert().count()).toBe(1); // the previous test's message
+    await field('Steps').fill('7');
+    await expect.poll(() => alert().count()).toBe(0);
+    const before = (await api<Generation[]>('generations.list', {})).length;
+    const generate = settings().getByRole('button', { name: 'Generate' });
+    await field('Steps').fill('');
+    await generate.click();
+    await expect.poll(() => alert().textContent()).toBe('Steps must be an integer from 1 to 999');
+    await field('Steps').fill('6');
+    await expect.poll(() => alert().count()).toBe(0);
+    await field('Guidance scale').fill('');
+    await generate.click();
+    await expect.poll(() => alert().textContent()).toBe('Guidance scale w must be a number from -10 to 50');
+    await field('Guidance scale').fill('2.5');
+    await expect.poll(() => alert().count()).toBe(0);
+    // The Seed field carries the API's range, so the browser itself refuses 2^32.
+    expect(await field('Seed').getAttribute('max')).toBe(String(2 ** 32 - 1));
+    await field('Seed').fill(String(2 ** 32));
+    await generate.click();
+    expect(await field('Seed').evaluate((input: HTMLInputElement) => input.validity.rangeOverflow)).toBe(true);
+    await field('Seed').fill('');
+    await generate.click();
+    await expect.poll(() => alert().textContent()).toBe('Seed must be an integer from 0 to 4294967295');
+    await field('Seed').fill('5');
+    await expect.poll(() => alert().count()).toBe(0);
+    expect((await api<Generation[]>('generations.list', {})).length).toBe(before);
+  });
+
+  it('shows live progress with the predicted-x0 preview, in the history row too, finds the run again after a reload, and cancels', async () => {
     await field('Steps').fill('900');
     await field('Batch size').fill('8');
     await settings().getByRole('button', { name: 'Generate' }).click();
     const preview = page.getByRole('img', { name: 'Predicted x0 preview' });
     await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(16 * 8);
     await expect.poll(() => page.getByLabel('Progress details').textContent()).toMatch(/\d+\/900 steps · [\d.]+ steps\/s · ETA/);
+    const row = page.getByRole('table', { name: 'Generation history' }).locator('tbody tr').first();
+    await expect.poll(() => row.textContent()).toMatch(/0\/8\s*running/);
+
+    // A reload during the run finds it again: progress, preview and Cancel, and no second Generate.
+    const { id } = await newest();
+    await page.reload();
+    await expect.poll(() => page.getByRole('region', { name: 'Progress' }).getByRole('heading').textContent()).toMatch(new RegExp(`Generation #${id} · running`));
+    await expect.poll(() => page.getByLabel('Progress details').textContent()).toMatch(/\d+\/900 steps/);
+    await expect.poll(() => preview.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(16 * 8);
+    expect(await settings().getByRole('button', { name: 'Generate' }).isDisabled()).toBe(true);
+    await expect.poll(() => row.textContent()).toMatch(/0\/8\s*running/);
     await settings().getByRole('button', { name: 'Cancel' }).click();
     await expect.poll(async () => (await api<Generation[]>('generations.list', {}))[0]?.state).toBe('cancelled');
     await expect.poll(() => page.getByRole('table', { name: 'Generation history' }).locator('tbody tr').first().textContent()).toMatch(/cancelled/);
@@ -178,6 +231,39 @@ describe('generate view', () => {
     expect(painted).toEqual([2, 3, 4, 5, 6, 7, 8, 9].map((x) => 5 * 16 + x));
     expect(painted.every((p) => ids[p] === 2)).toBe(true);
     await expect.poll(() => page.getByRole('list', { name: 'Generated images' }).locator('img').evaluateAll((images: HTMLImageElement[]) => images.map((img) => img.naturalWidth))).toEqual([16]);
+  });
+
+  it('shows a mask loaded from a PNG in the painter, and generating again sends that same mask', async () => {
+    const first = await newest();
+    const loaded = (first.parameters.condition as { segments: string }).segments;
+    const png = join(root, 'project', 'generations', String(first.id), '000.png');
+    const load = () => settings().getByLabel('Load parameters from PNG').setInputFiles(png);
+    const generateAfter = async (previous: number) => {
+      await settings().getByRole('button', { name: 'Generate' }).click();
+      await expect.poll(async () => { const g = await newest(); return g.id > previous && g.state; }).toBe('done');
+      return newest();
+    };
+
+    // The painter is not on screen: loading the parameters brings it, showing the loaded mask.
+    await page.getByRole('radio', { name: 'Mask of an image' }).click();
+    await load();
+    await expect.poll(canvasCells).toEqual(maskCells(loaded));
+    const again = await generateAfter(first.id);
+    expect(again.parameters.condition).toEqual(first.parameters.condition);
+
+    // The painter is on screen: cleared by hand, then loading shows the mask, and a stroke paints over it.
+    await settings().getByRole('button', { name: 'Clear' }).click();
+    await expect.poll(canvasCells).toEqual([]);
+    await load();
+    await expect.poll(canvasCells).toEqual(maskCells(loaded));
+    await page.getByLabel('Brush segment').selectOption({ label: '2 · sand' });
+    await page.getByLabel('Brush size').fill('1');
+    const canvas = (await page.getByLabel('Mask canvas').boundingBox())!;
+    await page.mouse.click(canvas.x + canvas.width / 32, canvas.y + canvas.height / 32); // cell (0, 0)
+    const painted = await generateAfter(again.id);
+    const ids = Buffer.from((painted.parameters.condition as { segments: string }).segments, 'base64');
+    expect(maskCells(ids.toString('base64'))).toEqual([0, ...maskCells(loaded)]);
+    expect(ids[0]).toBe(2);
   });
 
   it('deletes a generation from the history only after the person confirms', async () => {

@@ -13,6 +13,7 @@ import { attempt as attemptCall } from '../lib/attempt.ts';
 import { useJobsStore } from './jobs.ts';
 
 const EXEMPLARS = 4;
+const active = (g: Generation) => g.state === 'queued' || g.state === 'running';
 
 export const useGenerateStore = defineStore('generate', () => {
   const models = ref<DiffusionModelInfo[]>([]);
@@ -27,11 +28,12 @@ export const useGenerateStore = defineStore('generate', () => {
 
   const attempt = <T,>(work: () => Promise<T>) => attemptCall(error, work);
 
-  async function refreshCurrent() {
-    if (!current.value) return;
-    const fresh = await attempt(() => client.call('generations.get', { id: current.value!.id }));
-    if (fresh && fresh.id === current.value?.id) current.value = fresh;
-    if (fresh && fresh.state !== 'queued' && fresh.state !== 'running') await loadHistory();
+  /** Refetches a generation on its job's events: the current one, and its row in the history. */
+  async function refresh(id: number) {
+    const fresh = await attempt(() => client.call('generations.get', { id }));
+    if (!fresh) return;
+    if (fresh.id === current.value?.id) current.value = fresh;
+    history.value = history.value.map((g) => (g.id === fresh.id ? fresh : g));
   }
 
   async function loadHistory() {
@@ -40,11 +42,16 @@ export const useGenerateStore = defineStore('generate', () => {
 
   async function load() {
     unsubscribe ??= client.onEvent((event) => {
-      if (event.type === 'job' && event.job.kind === 'sample' && event.job.id === current.value?.jobId) void refreshCurrent();
+      if (event.type !== 'job' || event.job.kind !== 'sample') return;
+      const jobId = event.job.id;
+      const generation = current.value?.jobId === jobId ? current.value : history.value.find((g) => g.jobId === jobId && active(g));
+      if (generation) void refresh(generation.id);
     });
     await attempt(async () => {
       [models.value, history.value] = await Promise.all([client.call('diffusionModels.list', {}), client.call('generations.list', { limit: 100 })]);
     });
+    // After a reload (or a generation started elsewhere) the one still running is the current one again.
+    if (!current.value || !active(current.value)) current.value = history.value.find(active) ?? current.value;
   }
 
   async function importModel(path: string, clusterRunId: number | null): Promise<boolean> {
