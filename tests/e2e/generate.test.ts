@@ -82,6 +82,13 @@ describe('generate view', () => {
     await expect.poll(() => shown(clusters.find((c) => c.size > 0)!.id).first().evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
   });
 
+  it("names a cluster as a person renamed it in the project, else as model.json does", async () => {
+    await api('clusters.rename', { runId: 1, clusterId: 3, name: 'renamed in the project' });
+    await page.reload();
+    await expect.poll(() => page.getByRole('radio', { name: /^3 · renamed in the project/ }).count()).toBe(1);
+    expect(await page.getByRole('radio', { name: /^7 · Sneaker/ }).count()).toBe(1); // not renamed: model.json's name
+  });
+
   it('generates a guided batch: the grid shows every image, the history records every parameter', async () => {
     await page.getByRole('radio', { name: /^7 · Sneaker/ }).click();
     await field('Guidance scale').fill('2.5');

@@ -20,6 +20,7 @@ export const useGenerateStore = defineStore('generate', () => {
   const history = ref<Generation[]>([]);
   const current = ref<Generation | null>(null);
   const exemplars = ref(new Map<string, ClusterMember[]>());
+  const clusterNames = ref(new Map<string, string>());
   const error = ref<string | null>(null);
   const jobs = useJobsStore();
   let unsubscribe: (() => void) | null = null;
@@ -92,6 +93,7 @@ export const useGenerateStore = defineStore('generate', () => {
   }
 
   /** Images of the model's clustering run nearest each centroid, when the model records that run. */
+  /** The images nearest each cluster's centroid of the model's clustering run. */
   async function loadExemplars(model: DiffusionModelInfo) {
     const runId = model.clusterRunId;
     if (runId === null) return;
@@ -102,7 +104,18 @@ export const useGenerateStore = defineStore('generate', () => {
     });
   }
 
-  const exemplarsOf = (model: DiffusionModelInfo, cluster: number) => (model.clusterRunId === null ? [] : (exemplars.value.get(`${model.clusterRunId}/${cluster}`) ?? []));
+  /** The names people gave the clusters of the model's clustering run (renamed after training, say). */
+  async function loadClusterNames(model: DiffusionModelInfo) {
+    const runId = model.clusterRunId;
+    if (runId === null) return;
+    const summary = await attempt(() => client.call('clusters.summary', { runId }));
+    for (const cluster of summary?.clusters ?? []) if (cluster.renamed) clusterNames.value.set(`${runId}/${cluster.id}`, cluster.name);
+  }
 
-  return { models, history, current, currentJob, error, load, importModel, removeModel, removeGeneration, start, show, parametersFromFile, loadExemplars, exemplarsOf };
+  const exemplarsOf = (model: DiffusionModelInfo, cluster: number) => (model.clusterRunId === null ? [] : (exemplars.value.get(`${model.clusterRunId}/${cluster}`) ?? []));
+  /** A cluster's name as a person gave it in the project (in the Clusters view, after training, say), else model.json's. */
+  const clusterName = (model: DiffusionModelInfo, cluster: number) =>
+    (model.clusterRunId === null ? undefined : clusterNames.value.get(`${model.clusterRunId}/${cluster}`)) ?? model.names[cluster] ?? `cluster ${cluster}`;
+
+  return { models, history, current, currentJob, error, load, importModel, removeModel, removeGeneration, start, show, parametersFromFile, loadExemplars, exemplarsOf, loadClusterNames, clusterName };
 });
