@@ -18,6 +18,7 @@ import { serveCommand } from './commands/serve.ts';
 import { statusCommand } from './commands/status.ts';
 import { trainCommand } from './commands/train.ts';
 import { evaluateCommand } from './commands/evaluate.ts';
+import { joinNegativeValues } from './options.ts';
 import { EXIT, UsageError } from './output.ts';
 
 const COMMANDS: Command[] = [initCommand, scanCommand, modelsCommand, featuresCommand, clusterCommand, labelsCommand, boxesCommand, masksCommand, exportCommand, trainCommand, evaluateCommand, sampleCommand, statusCommand, serveCommand, demoCommand];
@@ -47,7 +48,8 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.usage;
   }
   try {
-    const parsed = parseArgs({ args: rest, options: { ...COMMON_OPTIONS, ...command.options }, allowPositionals: true, strict: true });
+    const options = { ...COMMON_OPTIONS, ...command.options };
+    const parsed = parseArgs({ args: joinNegativeValues(rest, options), options, allowPositionals: true, strict: true });
     if (parsed.values.help) {
       process.stdout.write(`${command.usage}\n`);
       return EXIT.ok;

@@ -1,5 +1,5 @@
-// Runs a job from the CLI: progress on stderr while it runs, Ctrl-C cancels it cleanly (it can be
-// resumed later), and the final job decides the exit code.
+// Runs a job from the CLI: progress on stderr while it runs, Ctrl-C cancels it cleanly (saying what the
+// command can do next), and the final job decides the exit code.
 import type { JobRunner } from '../core/jobs/job-runner.ts';
 import type { ApiEvent } from '../shared/api.ts';
 import type { Job } from '../shared/schemas.ts';
@@ -8,9 +8,15 @@ import { EXIT, progressLine } from './output.ts';
 export interface FollowOptions {
   /** The status line of the running job (default: progressLine). */
   line?: (job: Job) => string;
-  /** What to run to continue after Ctrl-C (default: the same command). */
+  /**
+   * After Ctrl-C, what the cancel keeps and how to continue, if at all ("run the same command again to
+   * resume" only where that is true). None: just "Cancelling…".
+   */
   resumeHint?: string;
 }
+
+/** The hint of commands that continue where they stopped when run again (scan, features, model download). */
+export const RUN_AGAIN_TO_RESUME = 'run the same command again to resume';
 
 export async function followJob(runner: JobRunner, job: Job, quiet: boolean, options: FollowOptions = {}): Promise<{ job: Job; exitCode: number }> {
   const line = options.line ?? progressLine;
@@ -27,7 +33,7 @@ export async function followJob(runner: JobRunner, job: Job, quiet: boolean, opt
   };
   runner.events.on('event', onEvent);
   const onInterrupt = () => {
-    process.stderr.write(`\nCancelling… (${options.resumeHint ?? 'run the same command again to resume'})\n`);
+    process.stderr.write(`\nCancelling…${options.resumeHint ? ` (${options.resumeHint})` : ''}\n`);
     runner.cancel(job.id);
   };
   process.once('SIGINT', onInterrupt);

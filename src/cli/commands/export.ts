@@ -71,7 +71,7 @@ Exit codes: 0 done, 1 failed, 2 usage error, 3 project error, 130 cancelled.`,
         if (!(error instanceof ExportSourceError)) throw error;
         throw new UsageError(`${error.message} (${RUN_OPTION[error.source]}, or ${RUN_COMMAND[error.source]})`);
       }
-      const { job, exitCode } = await followJob(runner, started.job, Boolean(values.json));
+      const { job, exitCode } = await followJob(runner, started.job, Boolean(values.json), { resumeHint: 'nothing is written; run the same command again to start over' });
       const record = new ExportStore(project.db).get(started.export.id);
       if (job.state === 'failed') throw new Error(job.error ?? 'the export failed');
       printResult(Boolean(values.json), record, () =>

@@ -4,8 +4,9 @@ import { JobRunner } from '../../core/jobs/job-runner.ts';
 import { ModelRegistry } from '../../core/models/registry.ts';
 import { openProject } from '../../core/project/project.ts';
 import { type Command, PROJECT_OPTION } from '../command.ts';
+import { integerOption } from '../options.ts';
 import { UsageError, printResult } from '../output.ts';
-import { followJob } from '../run-job-in-cli.ts';
+import { RUN_AGAIN_TO_RESUME, followJob } from '../run-job-in-cli.ts';
 
 export const featuresCommand: Command = {
   name: 'features',
@@ -33,8 +34,7 @@ Exit codes: 0 done, 1 failed, 2 usage error, 3 project error, 130 cancelled.`,
     quiet: { type: 'boolean', short: 'q', default: false },
   },
   async run({ values }) {
-    const batchSize = Number(values.batch);
-    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 1024) throw new UsageError('--batch must be an integer from 1 to 1024');
+    const batchSize = integerOption(values, 'batch', 1, 1024) ?? 16;
     const decode = DecodeMode.safeParse(values.decode);
     if (!decode.success) throw new UsageError(`--decode must be ${DecodeMode.options.join(' or ')}, not ${String(values.decode)}`);
     const project = openProject(String(values.project));
@@ -49,7 +49,7 @@ Exit codes: 0 done, 1 failed, 2 usage error, 3 project error, 130 cancelled.`,
         withKeys: Boolean(values['with-keys']),
         decode: decode.data,
       });
-      const { job: final, exitCode } = await followJob(runner, job, Boolean(values.quiet || values.json));
+      const { job: final, exitCode } = await followJob(runner, job, Boolean(values.quiet || values.json), { resumeHint: RUN_AGAIN_TO_RESUME });
       const model = registry.get(id);
       printResult(Boolean(values.json), { job: final, model }, () =>
         [`Features ${final.state}: ${final.message ?? ''}`, final.error ? `Error: ${final.error}` : null].filter(Boolean).join('\n'),

@@ -8,7 +8,7 @@ import { type Project, openProject } from '../../core/project/project.ts';
 import type { ModelInfo } from '../../shared/models.ts';
 import { type Command, type ParsedCommandLine, PROJECT_OPTION } from '../command.ts';
 import { EXIT, UsageError, printResult } from '../output.ts';
-import { followJob } from '../run-job-in-cli.ts';
+import { RUN_AGAIN_TO_RESUME, followJob } from '../run-job-in-cli.ts';
 
 const USAGE = `selfguide models <subcommand> [--project DIR] [--json]
 
@@ -62,7 +62,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
     if (!id) throw new UsageError('models download needs a model id (see: selfguide models list)');
     if (typeof values.manifest === 'string') project.settings.set('modelManifest', resolve(values.manifest));
     const runner = new JobRunner(project);
-    const { job, exitCode } = await followJob(runner, runner.submit('model-download', { id }), json(values) || Boolean(values.quiet));
+    const { job, exitCode } = await followJob(runner, runner.submit('model-download', { id }), json(values) || Boolean(values.quiet), { resumeHint: RUN_AGAIN_TO_RESUME });
     const model = new ModelRegistry(project).find(id);
     printResult(json(values), { job, model }, () => (model && job.state === 'done' ? `Downloaded and registered:\n${describe(model)}` : `Download ${job.state}${job.error ? `: ${job.error}` : ''}`));
     return exitCode;

@@ -1,17 +1,18 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { JobRunner } from '../../core/jobs/job-runner.ts';
 import { type Project, openProject } from '../../core/project/project.ts';
-import { DiffusionModelStore, registeredOrNew } from '../../core/sample/diffusion-registry.ts';
+import { FolderNotWritableError, checkWritableFolder } from '../../core/files/writable-folder.ts';
+import { ConditionError } from '../../core/sample/condition-input.ts';
+import { DiffusionModelNotFoundError, DiffusionModelStore, registeredOrNew } from '../../core/sample/diffusion-registry.ts';
 import { GenerationStore, generationFile } from '../../core/sample/generation-store.ts';
 import { maskConditionFromPng, maskConditionOfImage } from '../../core/sample/mask-png.ts';
 import { startSampling } from '../../core/sample/start-sampling.ts';
 import { type DiffusionModelInfo, type Generation, LayoutBox, type SampleCondition, type SampleSettings, type SamplerName, Spacing } from '../../shared/generations.ts';
-import { type Command, type ParsedCommandLine, PROJECT_OPTION } from '../command.ts';
+import { type Command, PROJECT_OPTION } from '../command.ts';
+import { integerOption, numberOption } from '../options.ts';
 import { UsageError, printResult } from '../output.ts';
 import { followJob } from '../run-job-in-cli.ts';
-
-type Values = ParsedCommandLine['values'];
 
 export interface SampleOptions extends Omit<SampleSettings, 'condition'> {
   /** a registered model id, or a folder with model.onnx + model.json (registered on first use) */
@@ -34,19 +35,25 @@ export interface SampleOutcome {
   files: string[];
 }
 
-/** Registers (or finds) the model, records the generation, runs its job with progress and Ctrl-C cancel. */
+/**
+ * Registers (or finds) the model, records the generation, runs its job with progress and Ctrl-C cancel.
+ * Everything given (model, condition, --out) is checked before the job starts; a bad one is a UsageError.
+ */
 export async function sampleImages(project: Project, runner: JobRunner, options: SampleOptions): Promise<SampleOutcome> {
+  const out = options.out ? outFolder(options.out) : null;
   const model = await resolveModel(project, options.model);
-  const condition = await conditionFromOptions(project, model, options);
+  const condition = await asUsageError(conditionFromOptions(project, model, options));
   const { count, seed, w, steps, sampler, spacing } = options;
-  const { generation, job } = startSampling(project, runner, { modelId: model.id, count, seed, w, steps, sampler, ...(spacing ? { spacing } : {}), condition });
-  const { exitCode } = await followJob(runner, job, Boolean(options.quiet));
+  const { generation, job } = await asUsageError(async () => startSampling(project, runner, { modelId: model.id, count, seed, w, steps, sampler, ...(spacing ? { spacing } : {}), condition }));
+  // Re-running the command starts a new generation; the job itself resumes only from the app's Jobs view.
+  const resumeHint = `generation #${generation.id} keeps the images made so far; the app's Jobs view can resume it, running this command again starts a new one`;
+  const { exitCode } = await followJob(runner, job, Boolean(options.quiet), { resumeHint });
   const final = new GenerationStore(project.db).get(generation.id);
   let files = Array.from({ length: final.images }, (_, i) => join(project.root, generationFile(final.id, i)));
-  if (options.out) {
-    mkdirSync(options.out, { recursive: true });
+  if (out && files.length > 0) {
+    mkdirSync(out, { recursive: true });
     files = files.map((file, i) => {
-      const copy = join(resolve(options.out as string), `gen${final.id}-${String(i).padStart(3, '0')}-seed${final.parameters.seed}.png`);
+      const copy = join(out, `gen${final.id}-${String(i).padStart(3, '0')}-seed${final.parameters.seed}.png`);
       copyFileSync(file, copy);
       return copy;
     });
@@ -54,8 +61,26 @@ export async function sampleImages(project: Project, runner: JobRunner, options:
   return { generation: final, exitCode, files };
 }
 
+/** --out, refused before any sampling when the PNGs could not be copied there. */
+function outFolder(out: string): string {
+  try {
+    return checkWritableFolder(out, { purpose: 'to copy the images into' });
+  } catch (error) {
+    throw error instanceof FolderNotWritableError ? new UsageError(`--out: ${error.message}`) : error;
+  }
+}
+
+/** A condition the model cannot take, or a model that is not there, is the user's input: exit code 2. */
+async function asUsageError<T>(work: Promise<T> | (() => Promise<T>)): Promise<T> {
+  try {
+    return await (typeof work === 'function' ? work() : work);
+  } catch (error) {
+    throw error instanceof ConditionError || error instanceof DiffusionModelNotFoundError ? new UsageError(error.message) : error;
+  }
+}
+
 async function resolveModel(project: Project, arg: string): Promise<DiffusionModelInfo> {
-  if (/^\d+$/.test(arg)) return new DiffusionModelStore(project).get(Number(arg));
+  if (/^\d+$/.test(arg)) return asUsageError(async () => new DiffusionModelStore(project).get(Number(arg)));
   if (!existsSync(arg) || !statSync(arg).isDirectory()) {
     throw new UsageError(`--model ${arg} is neither a registered diffusion model id (see --list-models) nor a folder with model.onnx and model.json`);
   }
@@ -66,7 +91,10 @@ async function conditionFromOptions(project: Project, model: DiffusionModelInfo,
   const given = [options.cluster, options.boxes, options.maskPng, options.maskOf].filter((value) => value !== undefined).length;
   if (given > 1) throw new UsageError('give one of --cluster, --boxes, --mask or --mask-of');
   if (options.boxes) return { kind: 'boxes', boxes: options.boxes };
-  if (options.maskPng) return maskConditionFromPng(readFileSync(options.maskPng));
+  if (options.maskPng) {
+    if (!existsSync(options.maskPng) || !statSync(options.maskPng).isFile()) throw new UsageError(`--mask ${options.maskPng} is not a file; give a PNG of segment ids (8-bit grey, 255 = none) or a palette segment map`);
+    return maskConditionFromPng(readFileSync(options.maskPng));
+  }
   if (options.maskOf) return maskConditionOfImage(project, options.maskOf.runId, options.maskOf.imageId);
   if (options.cluster === undefined) return { kind: 'none' };
   if (/^\d+$/.test(options.cluster)) return { kind: 'cluster', cluster: Number(options.cluster) };
@@ -75,14 +103,6 @@ async function conditionFromOptions(project: Project, model: DiffusionModelInfo,
     throw new UsageError(`model "${model.name}" has no cluster named "${options.cluster}"${model.names.length ? `; its names: ${model.names.join(', ')}` : ' (it names none: give an index)'}`);
   }
   return { kind: 'cluster', cluster: index };
-}
-
-function number(values: Values, name: string, fallback: number, check: (value: number) => boolean, what: string): number {
-  const raw = values[name];
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (raw === '' || !Number.isFinite(value) || !check(value)) throw new UsageError(`--${name} must be ${what}, got "${String(raw)}"`);
-  return value;
 }
 
 function parseBoxes(text: string): LayoutBox[] {
@@ -127,7 +147,9 @@ Condition (one of; none: the null condition):
 --spacing: timesteps uniform in t (LDM, DDIM's default) or in log-SNR (DPM-Solver++'s default, better
 at 10–20 steps: bench/RESULTS.md). --seed: the noise seed (default 0); "random" draws one and records it. Every PNG carries all its
 parameters (iTXt chunk "selfguide"); the generation is kept in the project's history under
-generations/<id>/ and --out copies the PNGs to DIR. Ctrl-C cancels between steps.
+generations/<id>/ and --out copies the PNGs to DIR (checked before sampling: it must be a folder you
+can write to, or one that can be made). Ctrl-C cancels between steps and keeps the images made so far;
+the app's Jobs view can resume that generation, while running the command again starts a new one.
 
 Exit codes: 0 done, 1 failed, 2 usage error, 3 project error, 130 cancelled.`,
   options: {
@@ -165,15 +187,18 @@ Exit codes: 0 done, 1 failed, 2 usage error, 3 project error, 130 cancelled.`,
       if (!sampler) throw new UsageError(`--sampler must be ddim or dpm-solver++, got "${String(values.sampler)}"`);
       const spacing = values.spacing === undefined ? undefined : Spacing.safeParse(values.spacing).data;
       if (values.spacing !== undefined && !spacing) throw new UsageError(`--spacing must be uniform or logsnr, got "${String(values.spacing)}"`);
-      const seed = values.seed === 'random' ? null : number(values, 'seed', 0, (v) => Number.isInteger(v) && v >= 0 && v < 2 ** 32, 'an integer from 0 to 2^32 − 1 or "random"');
+      const seed = values.seed === 'random' ? null : (integerOption(values, 'seed', 0, 2 ** 32 - 1, '"random"') ?? 0);
+      const count = integerOption(values, 'n', 1, 64) ?? 8;
+      const w = numberOption(values, 'w', -10, 50);
+      const steps = integerOption(values, 'steps', 1, 999);
       const runner = new JobRunner(project);
       const model = await resolveModel(project, values.model);
       const { generation, exitCode, files } = await sampleImages(project, runner, {
         model: String(model.id),
-        count: number(values, 'n', 8, (v) => Number.isInteger(v) && v >= 1 && v <= 64, 'an integer from 1 to 64'),
+        count,
         seed,
-        w: number(values, 'w', model.defaultW, (v) => v >= -10 && v <= 50, 'a number from −10 to 50'),
-        steps: number(values, 'steps', model.defaultSteps, (v) => Number.isInteger(v) && v >= 1 && v <= 999, 'an integer from 1 to 999'),
+        w: w ?? model.defaultW,
+        steps: steps ?? model.defaultSteps,
         sampler,
         ...(spacing ? { spacing } : {}),
         ...(typeof values.cluster === 'string' ? { cluster: values.cluster } : {}),
@@ -186,8 +211,9 @@ Exit codes: 0 done, 1 failed, 2 usage error, 3 project error, 130 cancelled.`,
       const p = generation.parameters;
       printResult(json, { generation, files }, () =>
         [
-          `Generation #${generation.id} ${generation.state}${generation.error ? `: ${generation.error}` : ''}: ${generation.images}/${p.count} image(s), ` +
+          `Generation #${generation.id} ${generation.state}: ${generation.images}/${p.count} image(s), ` +
             `model ${p.model.name}, ${p.sampler} ${p.steps} steps (${p.spacing} spacing), w = ${p.w} (imagen form), seed ${p.seed}${generation.randomSeed ? ' (random)' : ''}`,
+          ...(generation.error ? [`Error: ${generation.error}`] : []),
           ...files,
         ].join('\n'),
       );

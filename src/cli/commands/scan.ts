@@ -5,7 +5,7 @@ import { libraryCounts } from '../../core/library/queries.ts';
 import { openProject } from '../../core/project/project.ts';
 import { type Command, PROJECT_OPTION } from '../command.ts';
 import { printResult } from '../output.ts';
-import { followJob } from '../run-job-in-cli.ts';
+import { RUN_AGAIN_TO_RESUME, followJob } from '../run-job-in-cli.ts';
 
 export const scanCommand: Command = {
   name: 'scan',
@@ -28,7 +28,7 @@ Exit codes: 0 done, 1 the scan failed, 2 usage error, 3 project error, 130 cance
       const unfinished = store.list().find((job) => job.kind === 'scan' && ['interrupted', 'cancelled', 'queued'].includes(job.state));
       const job = unfinished && positionals.length === 0 ? runner.resume(unfinished.id) : runner.submit('scan', { folderIds: [] });
       if (unfinished && job.id === unfinished.id && !values.quiet) process.stderr.write(`Resuming scan job #${job.id}.\n`);
-      const { job: final, exitCode } = await followJob(runner, job, Boolean(values.quiet || values.json));
+      const { job: final, exitCode } = await followJob(runner, job, Boolean(values.quiet || values.json), { resumeHint: RUN_AGAIN_TO_RESUME });
       const counts = libraryCounts(project.db, null);
       printResult(Boolean(values.json), { job: final, counts }, () =>
         [

@@ -1,8 +1,9 @@
 // Exports appear whole or not at all: everything is written into a sibling scratch folder that replaces
 // the output folder in one rename at the end. An existing output is replaced only when asked.
-import { accessSync, constants, existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
+import { FolderNotWritableError, checkWritableFolder } from '../files/writable-folder.ts';
 import { ExportError } from './export-data.ts';
 
 /** The output folder is not empty and replacing it was not asked for. */
@@ -15,20 +16,14 @@ export class OutputOccupiedError extends ExportError {
  * `overwrite`, a file, or a place this user cannot create folders in. Returns the absolute folder.
  */
 export function checkOutputFolder(out: string, overwrite: boolean): string {
-  const target = resolve(out);
-  if (existsSync(target)) {
-    if (!statSync(target).isDirectory()) throw new ExportError(`${target} is a file, not a folder; choose a folder to export into.`);
-    if (readdirSync(target).length > 0 && !overwrite) throw new OutputOccupiedError(`${target} exists and is not empty; choose another folder or replace it (--overwrite).`);
-  }
-  // The scratch folder is made beside the target: the nearest existing folder above must take new entries.
-  let existing = dirname(target);
-  while (!existsSync(existing)) existing = dirname(existing);
-  if (!statSync(existing).isDirectory()) throw new ExportError(`${existing} is a file, so ${target} cannot be made; choose another folder.`);
+  let target: string;
   try {
-    accessSync(existing, constants.W_OK | constants.X_OK);
-  } catch {
-    throw new ExportError(`Cannot write to ${existing} (permission denied or read-only); choose a folder you can write to.`);
+    // The scratch folder is made beside the target: the nearest existing folder above must take new entries.
+    target = checkWritableFolder(out, { purpose: 'to export into', writesBeside: true });
+  } catch (error) {
+    throw error instanceof FolderNotWritableError ? new ExportError(error.message) : error;
   }
+  if (existsSync(target) && readdirSync(target).length > 0 && !overwrite) throw new OutputOccupiedError(`${target} exists and is not empty; choose another folder or replace it (--overwrite).`);
   return target;
 }
 

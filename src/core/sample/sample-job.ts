@@ -11,7 +11,7 @@ import type { JobContext } from '../jobs/job-context.ts';
 import { chooseExecutionProvider } from '../models/execution-provider.ts';
 import type { Project } from '../project/project.ts';
 import { conditionInputs } from './condition-input.ts';
-import { loadDiffusionModel } from './diffusion-model.ts';
+import { type DiffusionModel, loadDiffusionModel } from './diffusion-model.ts';
 import { DiffusionModelStore } from './diffusion-registry.ts';
 import { generate, samplingSchedule } from './generate.ts';
 import { embedParameters } from './generation-png.ts';
@@ -40,21 +40,23 @@ export async function runSampling(context: JobContext): Promise<void> {
   const generations = new GenerationStore(project.db);
   const generation = generations.get(generationId);
   const { parameters } = generation;
-  if (generation.modelId === null) throw new Error(`the diffusion model of generation #${generationId} was removed; import it again and start a new generation`);
-  const models = new DiffusionModelStore(project);
-  const info = models.get(generation.modelId);
   const { count, seed, w, sampler, spacing } = parameters;
   const chunks = Math.ceil(count / CHUNK);
   const firstChunk = Math.floor(generation.images / CHUNK);
   generations.update(generationId, { state: 'running', error: null });
-  context.progress({ phase: 'loading the model', total: null });
-  // The provider the features job would use (CUDA, DirectML or CoreML where they work, else CPU).
-  const { provider } = await chooseExecutionProvider();
-  const model = await loadDiffusionModel(models.dir(info.id), { provider });
-  const steps = samplingSchedule(model, parameters.steps, spacing).timesteps.length; // model calls per chunk
-  context.progress({ done: firstChunk * steps, total: chunks * steps });
+  let model: DiffusionModel | null = null;
   let previews: Promise<void> = Promise.resolve(); // preview writes in order, all settled before the job ends
+  // Everything that can fail, loading the model included, is inside: the generation records why it failed.
   try {
+    if (generation.modelId === null) throw new Error(`the diffusion model of generation #${generationId} was removed; import it again and start a new generation`);
+    const models = new DiffusionModelStore(project);
+    const info = models.get(generation.modelId);
+    context.progress({ phase: 'loading the model', total: null });
+    // The provider the features job would use (CUDA, DirectML or CoreML where they work, else CPU).
+    const { provider } = await chooseExecutionProvider();
+    model = await loadDiffusionModel(models.dir(info.id), { provider });
+    const steps = samplingSchedule(model, parameters.steps, spacing).timesteps.length; // model calls per chunk
+    context.progress({ done: firstChunk * steps, total: chunks * steps });
     const shape = { channels: info.channels, height: info.resolution, width: info.resolution };
     const noise = gaussianNoise(seed, count * model.imageSize);
     let lastPreview = 0;
@@ -103,6 +105,6 @@ export async function runSampling(context: JobContext): Promise<void> {
     throw error;
   } finally {
     await previews.catch(() => undefined);
-    await model.close();
+    await model?.close();
   }
 }
