@@ -10,7 +10,9 @@ import { clusteringScores } from '../../src/core/labels/clustering-metrics.ts';
 import { effectiveClusters } from '../../src/core/labels/effective-clusters.ts';
 import { LabellingStore } from '../../src/core/labels/labelling-store.ts';
 import type { Project } from '../../src/core/project/project.ts';
+import { modelClusterNames } from '../../src/core/sample/model-cluster-names.ts';
 import type { ClusterScores, LabelImport } from '../../src/shared/clusters.ts';
+import type { DiffusionModelInfo } from '../../src/shared/generations.ts';
 import { selfguide, selfguideJson } from '../support/cli.ts';
 import { GROUPS, writeColourGroups } from '../support/colour-groups.ts';
 import { projectWithFeatures } from '../support/features-project.ts';
@@ -124,6 +126,14 @@ describe('image clustering', () => {
     const clusters = effectiveClusters(project.db, runId);
     expect(clusters[1]).toMatchObject({ name: 'reddish', renamed: true, size: PER_GROUP });
     expect(clusters[0]).toMatchObject({ name: 'cluster 0', renamed: false });
+  });
+
+  it("names a diffusion model's clusters as people renamed them in its clustering run, else as its model.json does", () => {
+    const runId = (new ClusterStore(project.db).list()[0] as { id: number }).id; // cluster 1 renamed "reddish" above
+    const model = { vectorDim: 3, names: ['first', 'second', 'third'], clusterRunId: runId } as DiffusionModelInfo;
+    expect(modelClusterNames(project, model)).toEqual(['first', 'reddish', 'third']);
+    expect(modelClusterNames(project, { ...model, clusterRunId: null })).toEqual(['first', 'second', 'third']);
+    expect(modelClusterNames(project, { ...model, clusterRunId: 999 })).toEqual(['first', 'second', 'third']); // run deleted since
   });
 
   it('imports a CSV by relative path or unique file name and reports the rows it cannot match', async () => {

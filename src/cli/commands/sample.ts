@@ -7,6 +7,7 @@ import { ConditionError } from '../../core/sample/condition-input.ts';
 import { DiffusionModelNotFoundError, DiffusionModelStore, registeredOrNew } from '../../core/sample/diffusion-registry.ts';
 import { GenerationStore, generationFile } from '../../core/sample/generation-store.ts';
 import { maskConditionFromPng, maskConditionOfImage } from '../../core/sample/mask-png.ts';
+import { modelClusterNames } from '../../core/sample/model-cluster-names.ts';
 import { startSampling } from '../../core/sample/start-sampling.ts';
 import { type DiffusionModelInfo, type Generation, LayoutBox, type SampleCondition, type SampleSettings, type SamplerName, Spacing } from '../../shared/generations.ts';
 import { type Command, PROJECT_OPTION } from '../command.ts';
@@ -98,10 +99,11 @@ async function conditionFromOptions(project: Project, model: DiffusionModelInfo,
   if (options.maskOf) return maskConditionOfImage(project, options.maskOf.runId, options.maskOf.imageId);
   if (options.cluster === undefined) return { kind: 'none' };
   if (/^\d+$/.test(options.cluster)) return { kind: 'cluster', cluster: Number(options.cluster) };
-  const index = model.names.findIndex((name) => name.toLowerCase() === options.cluster!.toLowerCase());
-  if (index < 0) {
-    throw new UsageError(`model "${model.name}" has no cluster named "${options.cluster}"${model.names.length ? `; its names: ${model.names.join(', ')}` : ' (it names none: give an index)'}`);
-  }
+  // The names as the project has them now (people's renames), then model.json's own.
+  const current = modelClusterNames(project, model);
+  const wanted = options.cluster.toLowerCase();
+  const index = [current, model.names].map((names) => names.findIndex((name) => name.toLowerCase() === wanted)).find((found) => found >= 0) ?? -1;
+  if (index < 0) throw new UsageError(`model "${model.name}" has no cluster named "${options.cluster}"; its names: ${current.join(', ')}`);
   return { kind: 'cluster', cluster: index };
 }
 
