@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } fro
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importModel } from '../../src/core/models/import-model.ts';
+import { ModelError } from '../../src/core/models/onnx-session.ts';
 import { PROBE_MODEL } from '../../src/core/models/probe-model.ts';
 import { ModelRegistry } from '../../src/core/models/registry.ts';
 import { createProject, type Project } from '../../src/core/project/project.ts';
@@ -61,6 +62,16 @@ describe('model import', () => {
     writeFileSync(lying, JSON.stringify({ ...sidecar, id: 'lying', embed_dim: 384 }));
     await expect(importModel(project, { file: TINY_VIT, sidecar: lying })).rejects.toThrow(/D = 384.*D = 64/);
     await expect(importModel(project, { file: join(root, 'nope.onnx') })).rejects.toThrow(/No such file/);
+    // A sidecar of the wrong shape: a model error (the API's bad request), said in one line.
+    const partial = join(root, 'partial.json');
+    writeFileSync(partial, JSON.stringify({ schema_version: 1, id: 'partial' }));
+    const refusal = importModel(project, { file: TINY_VIT, sidecar: partial });
+    await expect(refusal).rejects.toBeInstanceOf(ModelError);
+    await expect(refusal).rejects.toThrow(/^\S+partial\.json is not a selfguide model sidecar \(schema_version 1\): patch_size: [^\n[]+$/);
+    // The trainer's diffusion export beside its model.onnx: said to belong to sampling.
+    const diffusion = join(root, 'diffusion.json');
+    writeFileSync(diffusion, JSON.stringify({ format: 'selfguide-diffusion', version: 1, preset: 'tiny' }));
+    await expect(importModel(project, { file: TINY_VIT, sidecar: diffusion })).rejects.toThrow(/describes a diffusion model, not a feature extractor: import its folder for sampling/);
     expect(new ModelRegistry(project).list().map((m) => m.id)).toEqual(['vit-tiny', 'bare']);
     expect(readdirSync(join(project.root, 'models')).sort()).toEqual(['bare.onnx', 'vit-tiny.onnx']);
   });

@@ -2,6 +2,7 @@
 // registry's terms. Only the fields the app relies on are checked; the rest is kept as provenance.
 import { z } from 'zod';
 import { Preprocessing } from '../../shared/models.ts';
+import { ModelError } from './onnx-session.ts';
 
 const Sidecar = z.object({
   schema_version: z.literal(1),
@@ -43,13 +44,24 @@ export const DEFAULT_PREPROCESSING: Preprocessing = {
   std: [0.229, 0.224, 0.225],
 };
 
-export class SidecarError extends Error {
+/** A model error like any other (a bad request to the API, not an internal one). */
+export class SidecarError extends ModelError {
   override name = 'SidecarError';
+}
+
+/** What is wrong with a sidecar, in one line: "patch_size: expected number, received undefined; …". */
+function problems(error: z.ZodError): string {
+  return error.issues.map((issue) => `${issue.path.join('.') || 'the file'}: ${issue.message}`).join('; ');
 }
 
 export function parseSidecar(json: unknown, where: string): SidecarFacts {
   const parsed = Sidecar.safeParse(json);
-  if (!parsed.success) throw new SidecarError(`${where} is not a selfguide model sidecar (schema_version 1): ${parsed.error.message}`);
+  if (!parsed.success) {
+    // The trainer's diffusion export writes a model.json too; it belongs to sampling, not to the features.
+    const diffusion = typeof json === 'object' && json !== null && (json as { format?: unknown }).format === 'selfguide-diffusion';
+    if (diffusion) throw new SidecarError(`${where} describes a diffusion model, not a feature extractor: import its folder for sampling instead (the Generate view, or selfguide sample --model DIR).`);
+    throw new SidecarError(`${where} is not a selfguide model sidecar (schema_version 1): ${problems(parsed.error)}`);
+  }
   const sidecar = parsed.data;
   const pre = sidecar.preprocessing;
   const size = sidecar.input_size ?? DEFAULT_PREPROCESSING.width;
