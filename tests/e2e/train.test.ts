@@ -60,6 +60,14 @@ describe('train view', () => {
     await form.getByLabel('Processes').fill('1');
   });
 
+  it('names the command that computes what a guidance level needs, when the project has none of it', async () => {
+    const form = page.getByRole('form', { name: 'New training run' });
+    for (const [level, command] of [['mask', 'selfguide masks'], ['box', 'selfguide boxes']] as const) {
+      await form.getByLabel('Guidance level').selectOption(level);
+      await expect.poll(() => form.locator('.train__hint').textContent()).toContain(`(CLI: ${command}).`);
+    }
+  });
+
   it('starts a run from the form and shows its loss curve, preview grids and log', { timeout: 120_000 }, async () => {
     const form = page.getByRole('form', { name: 'New training run' });
     await form.getByLabel('Guidance level').selectOption('label');
