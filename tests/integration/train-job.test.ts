@@ -174,6 +174,8 @@ describe('the train job', () => {
       const report = await call<PythonEnvironment>('train.environment', { refresh: true });
       expect(report).toMatchObject({ ready: false, source: 'env', python: join(root, 'no-such-python'), torchVersion: null });
       expect(report.problems.join(' ')).toContain(`${join(root, 'no-such-python')} ($SELFGUIDE_PYTHON) does not exist`);
+      // first: the choice that picked it, which the .venv would not need
+      expect(report.instructions[0]).toBe(`$SELFGUIDE_PYTHON points to ${join(root, 'no-such-python')}: correct it, or unset it to use the selfguide folder's .venv (or python3 on the PATH).`);
       expect(report.instructions.join(' ')).toMatch(/pip install torch==2\.13\.0 -e .*\/trainer/);
 
       const { job, run } = await call<Output<'train.start'>>('train.start', { level: 'none', ...TINY, steps: 4 });
@@ -204,6 +206,14 @@ describe('the train job', () => {
       const report = await checkPythonEnvironment(project);
       expect(report.ready).toBe(false);
       expect(report.problems[0]).toContain('is not a working Python: segmentation fault (core dumped)');
+
+      // a program that runs and says nothing, and a folder
+      project.settings.set('pythonPath', '/usr/bin/true');
+      const silent = await checkPythonEnvironment(project);
+      expect(silent.problems[0]).toBe("/usr/bin/true (the project's Python setting) is not a working Python: it ran but gave no answer to the probe (is it a Python 3 interpreter?).");
+      expect(silent.instructions[0]).toContain("The project's Python setting points to /usr/bin/true: correct it, or clear it");
+      project.settings.set('pythonPath', root);
+      expect((await checkPythonEnvironment(project)).problems[0]).toBe(`${root} (the project's Python setting) is a folder, not a Python program.`);
 
       const hanging = join(root, 'hanging-python');
       writeFileSync(hanging, '#!/bin/sh\nexec sleep 30\n');

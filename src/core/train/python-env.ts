@@ -2,7 +2,7 @@
 // CUDA/MPS and GPU names, whether selfguide_trainer and its ONNX export dependencies import). When
 // anything is missing, the result says what to run.
 import { execFile } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PythonEnvironment } from '../../shared/train.ts';
@@ -135,6 +135,20 @@ function setupCommands(root: string | null): string[] {
   ];
 }
 
+/**
+ * What to do about a chosen Python that cannot run the trainer: where a person chose it (the variable or
+ * the project setting), first to correct or clear that choice, since the .venv may be fine.
+ */
+function brokenPythonInstructions(choice: PythonChoice, root: string | null): string[] {
+  const chosen =
+    choice.source === 'env'
+      ? [`$${PYTHON_ENV_VARIABLE} points to ${choice.python}: correct it, or unset it to use the selfguide folder's .venv (or python3 on the PATH).`]
+      : choice.source === 'setting'
+        ? [`The project's Python setting points to ${choice.python}: correct it, or clear it to use $${PYTHON_ENV_VARIABLE}, the selfguide folder's .venv or python3 on the PATH.`]
+        : [];
+  return [...chosen, ...setupCommands(root)];
+}
+
 /** Runs the probe with the chosen Python and turns what it found into a report with instructions. */
 export async function checkPythonEnvironment(project: Project, options: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<PythonEnvironment> {
   const root = selfguideRoot();
@@ -162,8 +176,9 @@ export async function checkPythonEnvironment(project: Project, options: { timeou
   const { stdout, stderr, error } = await runProbe(choice.python, timeoutMs);
   const where = `${choice.python} (${describeSource(choice.source)})`;
   if (error?.code === 'ENOENT' || error?.code === 'EACCES') {
-    report.problems.push(`${where} ${error.code === 'ENOENT' ? 'does not exist' : 'is not executable'}.`);
-    report.instructions.push(...setupCommands(root));
+    const folder = error.code === 'EACCES' && existsSync(choice.python) && statSync(choice.python).isDirectory();
+    report.problems.push(`${where} ${error.code === 'ENOENT' ? 'does not exist' : folder ? 'is a folder, not a Python program' : 'is not executable'}.`);
+    report.instructions.push(...brokenPythonInstructions(choice, root));
     return report;
   }
   const line = stdout.trim().split('\n').at(-1) ?? '';
@@ -174,9 +189,11 @@ export async function checkPythonEnvironment(project: Project, options: { timeou
     probe = null;
   }
   if (!probe) {
-    const reason = error?.killed ? `did not answer within ${Math.round(timeoutMs / 1000)} s` : `is not a working Python: ${lastLines(stderr || String(error?.message ?? ''), 3)}`;
+    // a program that ran and said nothing (not a Python at all) leaves no message of its own
+    const said = lastLines(stderr || String(error?.message ?? ''), 3) || 'it ran but gave no answer to the probe (is it a Python 3 interpreter?)';
+    const reason = error?.killed ? `did not answer within ${Math.round(timeoutMs / 1000)} s` : `is not a working Python: ${said}`;
     report.problems.push(`${where} ${reason}.`);
-    report.instructions.push(...setupCommands(root));
+    report.instructions.push(...brokenPythonInstructions(choice, root));
     return report;
   }
   report.pythonVersion = probe.python;
