@@ -100,4 +100,22 @@ describe('virtualized grid', () => {
     await last.waitFor();
     expect(await last.getAttribute('aria-selected')).toBe('true');
   });
+
+  it('keeps the selected image in view when a narrower window changes the number of columns', async () => {
+    const last = tileFor(page, names.at(-1)!);
+    const inView = async () => {
+      const [tile, view] = [await last.boundingBox(), await grid(page).boundingBox()];
+      return tile !== null && view !== null && tile.y >= view.y - 1 && tile.y + tile.height <= view.y + view.height + 1;
+    };
+    expect(await inView()).toBe(true);
+    const columns = () => grid(page).evaluate((element) => new Set([...element.querySelectorAll('[role=option]')].map((tile) => (tile as HTMLElement).style.transform.split(',')[0])).size);
+    const wide = await columns();
+    await page.setViewportSize({ width: 760, height: 700 });
+    await expect.poll(columns).toBeLessThan(wide);
+    await expect.poll(inView).toBe(true);
+    expect(await last.getAttribute('aria-selected')).toBe('true');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await expect.poll(columns).toBe(wide);
+    await expect.poll(inView).toBe(true);
+  });
 });
