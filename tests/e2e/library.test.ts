@@ -1,6 +1,6 @@
 // The Library and Jobs views in Chromium against `selfguide serve` on a freshly scanned project.
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -184,6 +184,26 @@ describe('library view', () => {
     // The CLI's scan counted the three broken files as failed items.
     expect(await rows.nth(1).locator('td').nth(6).textContent()).toBe('3');
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Library' }).click();
+  });
+
+  it('says why a folder is refused: a relative path, or one inside a registered folder', async () => {
+    const inner = join(photos, 'inner');
+    await mkdir(inner);
+    const alert = page.getByRole('alert');
+    const box = page.getByRole('textbox', { name: 'Folder path' });
+    await box.fill('photos');
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    await expect.poll(() => alert.textContent()).toContain('must be an absolute path');
+    await box.fill(inner);
+    await page.getByRole('button', { name: 'Add folder' }).click();
+    await expect.poll(() => alert.textContent()).toContain(`is inside the registered folder #1 ${await realpath(photos)}`);
+    expect(await box.inputValue()).toBe(inner);
+    expect(await page.getByRole('combobox', { name: 'Folder' }).locator('option').count()).toBe(3);
+    expect(await shownCount(page, 'All')).toBe(12);
+    // Chromium logs each refused request; those two are expected, anything else is not.
+    const refusals = pageErrors.filter((text) => text.includes('status of 400'));
+    expect(refusals).toHaveLength(2);
+    pageErrors.splice(0, pageErrors.length, ...pageErrors.filter((text) => !refusals.includes(text)));
   });
 
   it('refuses requests without the token', async () => {

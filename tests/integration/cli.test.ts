@@ -1,8 +1,9 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { pixels, writeBrokenFiles } from '../support/images.ts';
-import { selfguide, selfguideJson } from '../support/cli.ts';
+import { BIN, selfguide, selfguideJson } from '../support/cli.ts';
 import { tempDir } from '../support/temp.ts';
 
 /** Width and height from a PNG's IHDR chunk. */
@@ -82,6 +83,23 @@ describe('selfguide CLI', () => {
     const result = selfguideJson<{ error: { message: string } }>(['scan', '--project', project, join(root, 'a-file')]);
     expect(result.code).toBe(1);
     expect(result.json.error.message).toContain('Not a folder');
+  });
+
+  it('adds a relative folder from the shell directory, and refuses overlapping folders without registering any', () => {
+    const fresh = join(root, 'overlap-project');
+    expect(selfguide(['init', fresh]).code).toBe(0);
+    mkdirSync(join(root, 'overlap', 'sub'), { recursive: true });
+    mkdirSync(join(root, 'beside'));
+    const inRoot = (args: string[]) => {
+      const result = spawnSync(process.execPath, [BIN, ...args, '--json'], { cwd: root, encoding: 'utf8' });
+      return { code: result.status, json: JSON.parse(result.stdout) as { error?: { message: string } } };
+    };
+    expect(inRoot(['scan', '--project', fresh, 'overlap']).code).toBe(0);
+    const inside = inRoot(['scan', '--project', fresh, 'beside', join('overlap', 'sub')]);
+    expect(inside.code).toBe(1);
+    expect(inside.json.error?.message).toContain(`inside the registered folder #1 ${realpathSync(join(root, 'overlap'))}`);
+    const status = selfguideJson<{ folders: { path: string }[] }>(['status', '--project', fresh]);
+    expect(status.json.folders.map((folder) => folder.path)).toEqual([realpathSync(join(root, 'overlap'))]);
   });
 
   it('runs the demo on the bundled sample: ingest, features, k = 10 clusters scored against the held-out classes, boxes, masks, a guided training, samples per cluster and the report', () => {

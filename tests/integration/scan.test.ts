@@ -1,11 +1,12 @@
 import { copyFileSync, existsSync, mkdirSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { thumbnailPath } from '../../src/core/ingest/thumbnails.ts';
 import { createProject, type Project } from '../../src/core/project/project.ts';
-import { type ExpectedImage, pixels, writeBrokenFiles, writeEveryFormat } from '../support/images.ts';
+import { type ExpectedImage, bmp, pixels, writeBrokenFiles, writeEveryFormat } from '../support/images.ts';
 import { rows, scanFolders } from '../support/scan.ts';
 import { tempDir } from '../support/temp.ts';
 
@@ -113,17 +114,57 @@ describe('scan', () => {
     expect(events.some((event) => event.type === 'library.changed')).toBe(true);
   });
 
-  it('records files over the pixel limit as broken without decoding them', async () => {
+  it('records files over the pixel limit as broken without decoding them, with their size and the limit, in every format', async () => {
     const big = join(root, 'big');
     mkdirSync(big);
-    await pixels(300, 200, 13).png().toFile(join(big, 'large.png'));
+    const image = pixels(300, 200, 13);
+    await image.clone().jpeg().toFile(join(big, 'large.jpg'));
+    await image.clone().png().toFile(join(big, 'large.png'));
+    await image.clone().webp().toFile(join(big, 'large.webp'));
+    await image.clone().tiff().toFile(join(big, 'large.tiff'));
+    await image.clone().gif().toFile(join(big, 'large.gif'));
+    await image.clone().avif().toFile(join(big, 'large.avif'));
+    writeFileSync(join(big, 'large.bmp'), bmp(300, 200, [10, 20, 30]));
     project.settings.set('maxPixels', 10_000);
     try {
       await scanFolders(project, [big]);
     } finally {
       project.settings.set('maxPixels', 268_402_689);
     }
-    expect(rows(project).get('large.png')).toMatchObject({ status: 'broken' });
-    expect(rows(project).get('large.png')?.error).toContain('pixel limit');
+    const recorded = rows(project);
+    for (const name of ['large.jpg', 'large.png', 'large.webp', 'large.tiff', 'large.gif', 'large.avif', 'large.bmp']) {
+      expect(recorded.get(name), name).toMatchObject({ status: 'broken', error: 'over the pixel limit (300×200 > 10,000 pixels)' });
+    }
+  });
+
+  it('reports a header that claims a huge image as over the pixel limit, not as corrupt', async () => {
+    const huge = join(root, 'huge');
+    mkdirSync(huge);
+    // Real headers with the sizes changed: nothing this big is ever decoded.
+    writeFileSync(join(huge, 'huge.png'), withPngSize(await pixels(8, 8, 14).png().toBuffer(), 100_000, 100_000));
+    writeFileSync(join(huge, 'huge.jpg'), withJpegSize(await pixels(8, 8, 15).jpeg().toBuffer(), 60_000, 50_000));
+    await scanFolders(project, [huge]);
+    const recorded = rows(project);
+    expect(recorded.get('huge.png')).toMatchObject({ status: 'broken', error: 'over the pixel limit (100000×100000 > 268,402,689 pixels)' });
+    expect(recorded.get('huge.jpg')).toMatchObject({ status: 'broken', error: 'over the pixel limit (60000×50000 > 268,402,689 pixels)' });
   });
 });
+
+/** The PNG with its IHDR saying width×height (and the chunk's CRC fixed). */
+function withPngSize(png: Buffer, width: number, height: number): Buffer {
+  const out = Buffer.from(png);
+  out.writeUInt32BE(width, 16);
+  out.writeUInt32BE(height, 20);
+  out.writeUInt32BE(crc32(out.subarray(12, 29)), 29);
+  return out;
+}
+
+/** The baseline JPEG with its SOF0 frame header saying width×height. */
+function withJpegSize(jpeg: Buffer, width: number, height: number): Buffer {
+  const out = Buffer.from(jpeg);
+  const sof = out.indexOf(Buffer.from([0xff, 0xc0]));
+  expect(sof).toBeGreaterThan(0);
+  out.writeUInt16BE(height, sof + 5);
+  out.writeUInt16BE(width, sof + 7);
+  return out;
+}

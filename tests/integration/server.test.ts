@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -100,6 +100,23 @@ describe('selfguide serve', () => {
     expect(page.result.items).toHaveLength(3);
     const broken = (await (await call('images.list', { offset: 0, limit: 50, status: 'broken' })).json()) as { result: { total: number } };
     expect(broken.result.total).toBe(4);
+  });
+
+  it('refuses a relative folder, and one inside or holding a registered folder, as bad requests that say why', async () => {
+    mkdirSync(join(photos, 'sub'), { recursive: true });
+    const refusal = async (path: string) => {
+      const response = await call('folders.add', { path });
+      expect(response.status).toBe(400);
+      const { error } = (await response.json()) as { error: { code: string; message: string } };
+      expect(error.code).toBe('bad_request');
+      return error.message;
+    };
+    // The server's working directory means nothing to the person at the browser.
+    expect(await refusal('photos')).toContain('must be an absolute path');
+    expect(await refusal(join(photos, 'sub'))).toContain(`inside the registered folder #1 ${realpathSync(photos)}`);
+    expect(await refusal(root)).toContain(`holds the registered folder #1 ${realpathSync(photos)}`);
+    const folders = (await (await call('folders.list', {})).json()) as { result: { path: string }[] };
+    expect(folders.result.map((folder) => folder.path)).toEqual([realpathSync(photos)]);
   });
 
   it('refuses a WebSocket without the token', async () => {

@@ -1,8 +1,10 @@
+import { resolve } from 'node:path';
 import { JobRunner } from '../../core/jobs/job-runner.ts';
 import { JobStore } from '../../core/jobs/job-store.ts';
 import { addFolder } from '../../core/library/folders.ts';
 import { libraryCounts } from '../../core/library/queries.ts';
 import { openProject } from '../../core/project/project.ts';
+import { transaction } from '../../core/store/database.ts';
 import { type Command, PROJECT_OPTION } from '../command.ts';
 import { printResult } from '../output.ts';
 import { RUN_AGAIN_TO_RESUME, followJob } from '../run-job-in-cli.ts';
@@ -15,13 +17,15 @@ export const scanCommand: Command = {
 Adds each FOLDER to the project (if given) and scans every folder of the project: new or changed
 files are decoded, validated and thumbnailed; unchanged ones are skipped; vanished ones are marked
 missing. An interrupted or cancelled scan is resumed. Ctrl-C cancels; run again to resume.
+A FOLDER inside a folder of the project, or holding one, is refused (its files would be counted twice).
 
 Exit codes: 0 done, 1 the scan failed, 2 usage error, 3 project error, 130 cancelled.`,
   options: { ...PROJECT_OPTION, quiet: { type: 'boolean', short: 'q', default: false } },
   async run({ values, positionals }) {
     const project = openProject(String(values.project));
     try {
-      for (const folder of positionals) addFolder(project.db, folder);
+      // Relative folders are the shell's; all of them are registered, or none when one is refused.
+      transaction(project.db, () => positionals.forEach((folder) => addFolder(project.db, resolve(folder))));
       const runner = new JobRunner(project);
       const store = new JobStore(project.db);
       store.recoverOrphans();

@@ -26,7 +26,8 @@ export class DecodeError extends Error {
 
 export async function decodeImage(bytes: Buffer, options: DecodeOptions): Promise<DecodedImage> {
   const { format, pixels: source } = await openImage(bytes, options.maxPixels);
-  const meta = await source.metadata().catch((error: unknown) => {
+  const meta = await source.metadata().catch(async (error: unknown) => {
+    if (isSharpPixelLimit(error)) await checkHeaderPixelLimit(bytes, options.maxPixels);
     throw new DecodeError(`corrupt ${format} header: ${firstLine(error)}`);
   });
   const width = meta.autoOrient?.width ?? meta.width;
@@ -75,6 +76,20 @@ async function openPixels(bytes: Buffer, format: ImageFormat, maxPixels: number)
   }
   // failOn 'truncated' rejects cut-off files but tolerates harmless warnings (odd EXIF, padding).
   return sharp(bytes, { failOn: 'truncated', limitInputPixels: maxPixels, autoOrient: true, animated: false });
+}
+
+/** sharp's own refusal (its `limitInputPixels`), which names neither the size nor the limit. */
+function isSharpPixelLimit(error: unknown): boolean {
+  return error instanceof Error && /exceeds pixel limit/i.test(error.message);
+}
+
+/** Reads the header again without sharp's limit, to report the image's size against ours. */
+async function checkHeaderPixelLimit(bytes: Buffer, maxPixels: number): Promise<never> {
+  const meta = await sharp(bytes, { limitInputPixels: false, animated: false })
+    .metadata()
+    .catch(() => null);
+  if (meta?.width && meta.height) checkPixelLimit(meta.width, meta.height, maxPixels);
+  throw new DecodeError(`over the pixel limit (> ${maxPixels.toLocaleString('en')} pixels)`);
 }
 
 function checkPixelLimit(width: number, height: number, maxPixels: number): void {

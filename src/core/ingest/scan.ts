@@ -3,6 +3,7 @@
 // nothing; an interrupted scan, run again, continues after the last committed batch.
 import { availableParallelism } from 'node:os';
 import type { JobContext } from '../jobs/job-context.ts';
+import { nestedFolders } from '../library/folders.ts';
 import { transaction } from '../store/database.ts';
 import { decodedTwin, knownFiles, markMissing, refreshDuplicateCounts, upsertImage } from './image-records.ts';
 import { type WorkItem, ingestFile } from './ingest-file.ts';
@@ -26,6 +27,7 @@ export async function runScan(context: JobContext): Promise<void> {
   context.progress({ phase: 'discovering', done: 0, total: null, message: null });
   const work: WorkItem[] = [];
   const warnings: string[] = [];
+  const overlap = overlapNote(nestedFolders(db));
   let changed = false;
   for (const folder of folders) {
     const found = await findImages(folder.path, () => context.isCancelled());
@@ -60,7 +62,7 @@ export async function runScan(context: JobContext): Promise<void> {
     context.libraryChanged();
   };
 
-  context.progress({ phase: 'decoding', done, total: work.length, message: summary(warnings) });
+  context.progress({ phase: 'decoding', done, total: work.length, message: summary(overlap, warnings) });
   const processOne = async (item: WorkItem) => {
     const outcome = await ingestFile(item, decodeOptions, thumbsDir, (sha) => decodedTwin(db, sha));
     if (outcome === 'vanished') {
@@ -80,7 +82,7 @@ export async function runScan(context: JobContext): Promise<void> {
     refreshDuplicateCounts(db);
     context.libraryChanged();
   }
-  context.progress({ phase: context.isCancelled() ? 'cancelled' : 'finished', message: summary(warnings) });
+  context.progress({ phase: context.isCancelled() ? 'cancelled' : 'finished', message: summary(overlap, warnings) });
 }
 
 async function forEachConcurrently<T>(
@@ -96,8 +98,18 @@ async function forEachConcurrently<T>(
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, lane));
 }
 
-function summary(warnings: string[]): string | null {
-  if (warnings.length === 0) return null;
+function summary(overlap: string | null, warnings: string[]): string | null {
   const shown = warnings.slice(0, 5).join('; ');
-  return `${warnings.length} entr${warnings.length === 1 ? 'y' : 'ies'} skipped: ${shown}${warnings.length > 5 ? '; …' : ''}`;
+  const skipped = warnings.length === 0 ? null : `${warnings.length} entr${warnings.length === 1 ? 'y' : 'ies'} skipped: ${shown}${warnings.length > 5 ? '; …' : ''}`;
+  return [overlap, skipped].filter(Boolean).join(' ') || null;
+}
+
+/**
+ * Projects made before overlapping folders were refused can hold a folder inside another; its files
+ * are then listed (and counted as duplicates) twice. The scan goes on as before and says so.
+ */
+function overlapNote(nested: ReturnType<typeof nestedFolders>): string | null {
+  if (nested.length === 0) return null;
+  const pairs = nested.map(({ inner, outer }) => `#${inner.id} ${inner.path} is inside #${outer.id} ${outer.path}`).join('; ');
+  return `Overlapping folders (${pairs}): their files are in the library twice and count as their own duplicates; start a new project with the outer folder to fix this.`;
 }
