@@ -73,6 +73,14 @@ describe('the sample job', () => {
       expect(await call<DiffusionModelInfo[]>('diffusionModels.list', {})).toHaveLength(1);
     });
 
+    it('takes absolute paths only over the API, for diffusion and feature models alike (a relative one meant the server\'s directory)', async () => {
+      const diffusion = await failure('diffusionModels.import', { path: 'models/label' });
+      expect(diffusion).toMatchObject({ code: 'bad_request', message: 'The model folder must be an absolute path (got "models/label").' });
+      const features = await failure('models.import', { path: 'vit.onnx' });
+      expect(features).toMatchObject({ code: 'bad_request', message: 'The model file must be an absolute path (got "vit.onnx").' });
+      expect(await call<DiffusionModelInfo[]>('diffusionModels.list', {})).toHaveLength(1);
+    });
+
     it('registerDiffusionModel records the training run and the clustering run it came from; remove deletes the copy', async () => {
       const error = await registerDiffusionModel(project, exports.box, { clusterRunId: 42 }).catch((e: unknown) => e as Error);
       expect(String(error)).toMatch(/No clustering run #42/);

@@ -1,5 +1,6 @@
 // The back end behind the API contract: one function per method, over a project and its job runner.
 // Transports call `dispatch`, which validates the input first and maps failures to API errors.
+import { absolutePath, RelativePathError } from '../files/absolute-path.ts';
 import type { z } from 'zod';
 import { type ApiError, type Method, type Output, api } from '../../shared/api.ts';
 import type { ClusterInfo, ClusterSummary } from '../../shared/clusters.ts';
@@ -92,7 +93,7 @@ export function createService(project: Project, runner: JobRunner): Service {
     'jobs.cancel': ({ id }) => runner.cancel(id),
     'jobs.resume': ({ id }) => runner.resume(id),
     'models.list': () => models.list(),
-    'models.import': ({ path, sidecar, id }) => importModel(project, { file: path, sidecar, id }),
+    'models.import': ({ path, sidecar, id }) => importModel(project, { file: absolutePath(path, 'model file'), sidecar: sidecar && absolutePath(sidecar, 'sidecar file'), id }),
     'models.available': () => availableModels(project),
     'models.download': ({ id }) => {
       if (project.settings.get('offline')) throw new OfflineError(`Offline mode is on: "${id}" was not downloaded.`);
@@ -188,7 +189,7 @@ function toFailure(error: unknown): ApiFailure {
   if (error instanceof BoxRunNotFoundError || error instanceof BoxNotFoundError || error instanceof MaskRunNotFoundError || error instanceof MaskNotFoundError) {
     return new ApiFailure('not_found', error.message);
   }
-  if (error instanceof FolderError) return new ApiFailure('bad_request', error.message);
+  if (error instanceof FolderError || error instanceof RelativePathError) return new ApiFailure('bad_request', error.message);
   if (error instanceof ClusterRunNotFoundError || error instanceof LabellingNotFoundError) return new ApiFailure('not_found', error.message);
   if (error instanceof LabelImportError || error instanceof ClusterDecisionError || error instanceof RangeError) return new ApiFailure('bad_request', error.message);
   if (error instanceof ModelNotFoundError) return new ApiFailure('not_found', error.message);

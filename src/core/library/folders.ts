@@ -3,6 +3,7 @@
 // (or holding) a registered folder would put the same files in the library twice.
 import { realpathSync, statSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { absolutePath } from '../files/absolute-path.ts';
 import type { Database } from '../store/database.ts';
 
 export class FolderError extends Error {
@@ -18,8 +19,7 @@ type FolderRow = { id: number; path: string };
  * folder is refused.
  */
 export function addFolder(db: Database, path: string): FolderRow {
-  if (!isAbsolute(path)) throw new FolderError(`The folder must be an absolute path (got "${path}").`);
-  const absolute = resolve(path);
+  const absolute = resolve(absolutePath(path, 'folder'));
   let real: string;
   try {
     if (!statSync(absolute).isDirectory()) throw new FolderError(`Not a folder: ${absolute}`);

@@ -1,5 +1,6 @@
 // The API methods of diffusion models and generations (src/shared/api.ts), kept beside the sampler so
 // service.ts only spreads them in, and the errors they raise mapped to API error codes.
+import { absolutePath } from '../files/absolute-path.ts';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ApiError, Output } from '../../shared/api.ts';
@@ -62,7 +63,7 @@ export function generationHandlers(project: Project, runner: JobRunner) {
   return {
     'diffusionModels.list': () => models.list(),
     'diffusionModels.import': ({ path, name, clusterRunId }: { path: string; name: string | null; clusterRunId: number | null }) =>
-      registerDiffusionModel(project, path, { name, clusterRunId }),
+      registerDiffusionModel(project, absolutePath(path, 'model folder'), { name, clusterRunId }),
     'diffusionModels.remove': ({ id }: { id: number }) => models.remove(id),
     'generate.start': async ({ condition, maskOf, ...settings }: Omit<SampleRequest, 'condition'> & { condition?: SampleCondition; maskOf?: MaskSource }) =>
       startSampling(project, runner, { ...settings, condition: maskOf ? await maskConditionOfImage(project, maskOf.runId, maskOf.imageId) : (condition as SampleCondition) }),
