@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { BrowserWindow, app, dialog, ipcMain, protocol } from 'electron';
 import { ApiFailure, createService, type Service } from '../core/api/service.ts';
 import { JobRunner } from '../core/jobs/job-runner.ts';
+import { relayOtherProcessJobs } from '../core/jobs/other-process-jobs.ts';
 import { createProject } from '../core/project/project.ts';
 import { silenceSqliteWarning } from '../core/store/quiet-sqlite-warning.ts';
 import { IPC, type BridgeResponse } from '../shared/bridge.ts';
@@ -52,6 +53,7 @@ app.whenReady().then(async () => {
   const project = createProject(dir);
   const runner = new JobRunner(project, { workerFile: join(import.meta.dirname, 'job-worker.js') });
   service = createService(project, runner);
+  relayOtherProcessJobs(project, runner); // jobs a `selfguide` command runs beside the app show live too
   registerAssetProtocol(project);
 
   ipcMain.handle(IPC.invoke, async (_event, method: unknown, input: unknown): Promise<BridgeResponse> => {

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { AssetKind } from '../shared/api.ts';
 import { ApiFailure, type Service } from '../core/api/service.ts';
+import { relayOtherProcessJobs } from '../core/jobs/other-process-jobs.ts';
 import { readAsset } from '../core/library/assets.ts';
 import { parseMaskPath, readMaskAsset } from '../core/labels/mask-asset.ts';
 import { parseGenerationPath, readGenerationAsset } from '../core/sample/generation-asset.ts';
@@ -70,6 +71,7 @@ export async function startServer(service: Service, options: ServerOptions = {})
     for (const client of sockets.clients) client.send(text);
   };
   service.runner.events.on('event', broadcast);
+  const stopRelay = relayOtherProcessJobs(service.project, service.runner); // e.g. a `selfguide train` in a shell
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     if (!authorized(request)) {
@@ -175,6 +177,7 @@ export async function startServer(service: Service, options: ServerOptions = {})
     token,
     async close() {
       service.runner.events.off('event', broadcast);
+      stopRelay();
       for (const client of sockets.clients) client.terminate();
       sockets.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -9,6 +9,7 @@ import { JobRunner } from '../../src/core/jobs/job-runner.ts';
 import { createProject, type Project } from '../../src/core/project/project.ts';
 import { type RunningServer, startServer } from '../../src/server/server.ts';
 import type { ApiEvent } from '../../src/shared/api.ts';
+import { spawnSelfguide } from '../support/cli.ts';
 import { pixels, writeBrokenFiles } from '../support/images.ts';
 import { tempDir } from '../support/temp.ts';
 
@@ -117,6 +118,21 @@ describe('selfguide serve', () => {
     expect(await refusal(root)).toContain(`holds the registered folder #1 ${realpathSync(photos)}`);
     const folders = (await (await call('folders.list', {})).json()) as { result: { path: string }[] };
     expect(folders.result.map((folder) => folder.path)).toEqual([realpathSync(photos)]);
+  });
+
+  it('streams the progress of a job another process runs on the project (the CLI beside the app)', async () => {
+    const more = join(root, 'more');
+    mkdirSync(more);
+    for (let i = 0; i < 3; i++) await pixels(40, 30, 10 + i).png().toFile(join(more, `m${i}.png`));
+    const socket = new WebSocket(`ws://127.0.0.1:${server.port}/events?token=${server.token}`);
+    await new Promise((resolve) => socket.once('open', resolve));
+    const events: ApiEvent[] = [];
+    socket.on('message', (data) => events.push(JSON.parse(String(data)) as ApiEvent));
+    const child = spawnSelfguide(['scan', '-p', join(root, 'project'), more, '--quiet']);
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0);
+    const scanDone = () => events.some((event) => event.type === 'job' && event.job.kind === 'scan' && event.job.state === 'done' && !runner.handles(event.job.id));
+    await expect.poll(scanDone, { timeout: 5000 }).toBe(true);
+    socket.close();
   });
 
   it('refuses a WebSocket without the token', async () => {

@@ -112,6 +112,16 @@ export class JobRunner {
     await Promise.all(finished);
   }
 
+  /** Whether this runner has the job queued or running (its events are this runner's own). */
+  handles(jobId: number): boolean {
+    return this.runningJob(jobId) !== undefined || [...this.queues.values()].some((queue) => queue.includes(jobId));
+  }
+
+  /** Passes on an event about a job another process runs (other-process-jobs.ts). */
+  relay(event: ApiEvent): void {
+    this.publish(event);
+  }
+
   /** The pid of the process running `jobId`, while it runs. */
   processOf(jobId: number): number | undefined {
     return this.runningJob(jobId)?.pid;
