@@ -107,6 +107,18 @@ describe('generate view', () => {
     expect(generation!.parameters).toMatchObject({ count: 3, seed: 5, w: 2.5, steps: 6, sampler: 'ddim', condition: { kind: 'cluster', cluster: 7 } });
     const row = page.getByRole('table', { name: 'Generation history' }).locator('tbody tr').first();
     await expect.poll(() => row.textContent()).toMatch(/cluster 7.*2\.5.*ddim 6.*5.*3\/3.*done/);
+    expect(await page.getByRole('region', { name: 'Progress' }).locator('[data-role=seed]').textContent()).toBe('seed 5');
+  });
+
+  it('shows the seed a random generation drew, as recorded', async () => {
+    await settings().getByLabel('Random seed').check();
+    await settings().getByRole('button', { name: 'Generate' }).click();
+    await expect.poll(async () => (await newest()).state).toBe('done');
+    const drawn = (await newest()).parameters.seed;
+    await expect.poll(() => page.getByRole('region', { name: 'Progress' }).locator('[data-role=seed]').textContent()).toBe(`seed ${drawn}`);
+    await settings().getByLabel('Random seed').uncheck();
+    await page.getByRole('table', { name: 'Generation history' }).locator('tbody tr').nth(1).click(); // the tests below look at generation #1
+    await expect.poll(() => page.getByRole('region', { name: 'Progress' }).locator('[data-role=seed]').textContent()).toBe('seed 5');
   });
 
   it('saves a PNG: the link serves the generated file, parameters inside', async () => {
