@@ -210,6 +210,16 @@ describe('clusters view', () => {
     expect(await clusterGrid().getByRole('option').count()).toBe(0);
   });
 
+  it('opens again on the run under review after a reload, not on the newest one', async () => {
+    await page.getByLabel('Clustering run').selectOption(String(runId));
+    await expect.poll(() => card(0).textContent()).toContain('first colour');
+    const newest = Math.max(...(await apiCall<{ id: number; state: string }[]>(server, 'clusters.runs', {})).filter((run) => run.state === 'done').map((run) => run.id));
+    expect(newest).not.toBe(runId);
+    await page.reload();
+    await expect.poll(() => page.getByLabel('Clustering run').inputValue()).toBe(String(runId));
+    await expect.poll(() => card(0).textContent()).toContain('first colour');
+  });
+
   it('writes a screenshot of the map and its selection when asked', async () => {
     if (process.env.SELFGUIDE_SCREENSHOTS !== '1') return;
     await page.getByLabel('Clustering run').selectOption(String(runId));

@@ -10,7 +10,7 @@ import { client } from '../api/client.ts';
 import { attempt } from '../lib/attempt.ts';
 import { pagedSource } from '../lib/grid-source.ts';
 import { jobEnded, unfinishedRunMessage } from '../lib/job-ended.ts';
-import { newestDone } from '../lib/newest-done.ts';
+import { rememberOpenRun, runToOpen } from '../lib/run-to-open.ts';
 import { useRecompute } from '../lib/recompute.ts';
 
 export const useBoxesStore = defineStore('boxes', () => {
@@ -49,8 +49,8 @@ export const useBoxesStore = defineStore('boxes', () => {
       if (event.type === 'job' && event.job.kind === 'boxes' && jobEnded(event.job)) void onJobEnded(event.job);
     });
     await loadRuns();
-    const newest = newestDone(runs.value);
-    if (runId.value === null && newest) await selectRun(newest.id);
+    const opening = runToOpen('boxes', runs.value);
+    if (runId.value === null && opening) await selectRun(opening.id);
   }
 
   async function onJobEnded(job: Job) {
@@ -62,6 +62,7 @@ export const useBoxesStore = defineStore('boxes', () => {
 
   async function selectRun(id: number) {
     runId.value = id;
+    rememberOpenRun('boxes', id);
     current.value = null;
     position.value = -1;
     clusterId.value = null;

@@ -9,7 +9,7 @@ import { client } from '../api/client.ts';
 import { attempt as attemptCall } from '../lib/attempt.ts';
 import { type GridItem, pagedSource } from '../lib/grid-source.ts';
 import { jobEnded, unfinishedRunMessage } from '../lib/job-ended.ts';
-import { newestDone } from '../lib/newest-done.ts';
+import { rememberOpenRun, runToOpen } from '../lib/run-to-open.ts';
 import { useRecompute } from '../lib/recompute.ts';
 import { useJobsStore } from './jobs.ts';
 
@@ -78,8 +78,8 @@ export const useClustersStore = defineStore('clusters', () => {
       [runs.value, labellings.value] = await Promise.all([client.call('clusters.runs', {}), client.call('labels.list', {})]);
       labellingId.value ??= labellings.value[0]?.id ?? null;
     });
-    const newest = newestDone(runs.value);
-    if (runId.value === null && newest) await selectRun(newest.id);
+    const opening = runToOpen('clusters', runs.value);
+    if (runId.value === null && opening) await selectRun(opening.id);
   }
 
   async function onJobEnded(job: Job) {
@@ -108,6 +108,7 @@ export const useClustersStore = defineStore('clusters', () => {
 
   async function selectRun(id: number) {
     runId.value = id;
+    rememberOpenRun('clusters', id);
     forgetShownRun();
     await reloadRun();
     chosen.value = liveClusters.value.find((cluster) => cluster.size > 0)?.id ?? null;

@@ -8,7 +8,7 @@ import { client } from '../api/client.ts';
 import { attempt } from '../lib/attempt.ts';
 import { pagedSource } from '../lib/grid-source.ts';
 import { jobEnded, unfinishedRunMessage } from '../lib/job-ended.ts';
-import { newestDone } from '../lib/newest-done.ts';
+import { rememberOpenRun, runToOpen } from '../lib/run-to-open.ts';
 import { useRecompute } from '../lib/recompute.ts';
 
 export const useMasksStore = defineStore('masks', () => {
@@ -48,8 +48,8 @@ export const useMasksStore = defineStore('masks', () => {
       if (event.type === 'job' && event.job.kind === 'masks' && jobEnded(event.job)) void onJobEnded(event.job);
     });
     await loadRuns();
-    const newest = newestDone(runs.value);
-    if (runId.value === null && newest) await selectRun(newest.id);
+    const opening = runToOpen('masks', runs.value);
+    if (runId.value === null && opening) await selectRun(opening.id);
   }
 
   async function onJobEnded(job: Job) {
@@ -62,6 +62,7 @@ export const useMasksStore = defineStore('masks', () => {
 
   async function selectRun(id: number) {
     runId.value = id;
+    rememberOpenRun('masks', id);
     segment.value = null;
     current.value = null;
     summary.value = null;
