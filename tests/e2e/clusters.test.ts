@@ -140,9 +140,14 @@ describe('clusters view', () => {
     expect(await card(0).textContent()).toContain('first colour');
   });
 
-  it('computes the map and selects with a lasso exactly the points inside it, shown in the grid', async () => {
+  it('follows a map job started elsewhere (the Jobs view, the CLI) and shows the map when it ends', async () => {
+    // started through the API, as the Jobs view's Resume or another window would: this page did not start it
+    await apiCall(server, 'clusters.computeMap', { runId });
     await page.getByRole('tab', { name: 'Map' }).click();
-    await page.getByRole('button', { name: 'Compute map' }).click();
+    await page.getByRole('img', { name: /^Map of \d+ images/ }).waitFor({ timeout: 60_000 });
+  });
+
+  it('selects with a lasso exactly the points inside the map, shown in the grid', async () => {
     const canvas = page.getByRole('img', { name: /^Map of \d+ images/ });
     await canvas.waitFor({ timeout: 60_000 });
     const map = await apiCall<{ imageIds: number[]; x: number[]; y: number[]; clusters: number[] }>(server, 'clusters.map', { runId });

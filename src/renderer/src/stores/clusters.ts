@@ -72,7 +72,10 @@ export const useClustersStore = defineStore('clusters', () => {
 
   async function start() {
     unsubscribe ??= client.onEvent((event) => {
-      if (event.type === 'job' && jobEnded(event.job)) void onJobEnded(event.job);
+      if (event.type !== 'job') return;
+      // A map job started elsewhere (the Jobs view's Resume, another window, the CLI) is followed too.
+      if (event.job.kind === 'cluster-map' && !jobEnded(event.job)) mapJobId.value = event.job.id;
+      if (jobEnded(event.job)) void onJobEnded(event.job);
     });
     await attempt(async () => {
       [runs.value, labellings.value] = await Promise.all([client.call('clusters.runs', {}), client.call('labels.list', {})]);
@@ -93,7 +96,7 @@ export const useClustersStore = defineStore('clusters', () => {
       // Said after the reload, whose success clears the error line: else a failed run looks pending for good.
       error.value = unfinishedRunMessage('Clustering', current.id, job) ?? error.value;
     }
-    if (job.kind === 'cluster-map' && job.id === mapJobId.value && job.state === 'done') await loadMap();
+    if (job.kind === 'cluster-map' && job.state === 'done') await loadMap();
   }
 
   /** Nothing of the previous run stays on screen: its clusters, picks, map and lasso. */
