@@ -7,13 +7,25 @@ import { RateMeter } from './rate-meter.ts';
 
 const PERSIST_EVERY_MS = 250;
 
+export interface ProgressUpdate {
+  phase?: string;
+  done?: number;
+  total?: number | null;
+  message?: string | null;
+  baseline?: boolean;
+}
+
 export interface JobContext {
   readonly jobId: number;
   readonly project: Project;
   readonly spec: unknown;
   isCancelled(): boolean;
-  /** Reports progress; `done` counts every finished item, failed ones included. */
-  progress(update: { phase?: string; done?: number; total?: number | null; message?: string | null }): void;
+  /**
+   * Reports progress; `done` counts every finished item, failed ones included. `baseline`: `done` counts
+   * what was finished before this run got to work (skipped as done already, or an earlier run's share),
+   * so the rate and the time left count from here.
+   */
+  progress(update: ProgressUpdate): void;
   /** Counts an item that failed; the reason belongs on the item itself. */
   itemFailed(): void;
   /** Tells views that the library changed (a batch of images was committed). */
@@ -50,11 +62,14 @@ export class JobContextImpl implements JobContext {
     return this.cancelled;
   }
 
-  progress(update: { phase?: string; done?: number; total?: number | null; message?: string | null }): void {
+  progress(update: ProgressUpdate): void {
     if (update.phase !== undefined) this.pending.phase = update.phase;
     if (update.message !== undefined) this.pending.message = update.message;
     if (update.total !== undefined) this.state.total = this.pending.total = update.total;
     if (update.done !== undefined) this.state.done = this.pending.done = update.done;
+    // Else such a jump reads as thousands of items a second (features kept for 4,000 of 13,000 images:
+    // "4,965 items/s, 2 s left" for a job with 17 s to go).
+    if (update.baseline) this.meter.restart(this.state.done, Date.now());
     this.persistSoon();
   }
 

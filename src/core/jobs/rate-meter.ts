@@ -30,6 +30,11 @@ export class RateMeter {
     return ((newest.done - oldest.done) * 1000) / (newest.time - oldest.time);
   }
 
+  /** Counts from `done` at `now` on: what was done before (skipped, or by an earlier run) is no rate. */
+  restart(done: number, now: number): void {
+    this.samples = [{ time: now, done }];
+  }
+
   static eta(done: number, total: number | null, rate: number | null): number | null {
     if (total === null || rate === null || rate <= 0) return null;
     return Math.max(0, (total - done) / rate);

@@ -116,7 +116,7 @@ export async function runBoxes(context: JobContext): Promise<void> {
     const { total, done: already } = store.progress(runId);
     let done = already;
     let failed = 0;
-    context.progress({ phase: 'probing execution providers', done, total, message: null });
+    context.progress({ phase: 'probing execution providers', done, total, message: null, baseline: true });
     const { provider } = await chooseExecutionProvider();
     const session = await RecoveringSession.create(() => openSession(registry.filePath(model.id), provider));
     const encoder = new BoxEncoder(session, model, run, centroids);

@@ -112,7 +112,7 @@ export async function runMasks(context: JobContext): Promise<void> {
     const grid = patchGrid(model, tokensPerImage);
     const total = images.length;
     let done = images.filter((image) => image.hasMap).length;
-    context.progress({ phase: 'segments', done, total, message: null });
+    context.progress({ phase: 'segments', done, total, message: null, baseline: true });
     const centroids = storedCentroids(project, run) ?? (await fitRunSegments(context, run, images, tokensPerImage));
     const pending = images.filter((image) => !image.hasMap);
     let stale = 0;

@@ -56,7 +56,7 @@ export async function runSampling(context: JobContext): Promise<void> {
     const { provider } = await chooseExecutionProvider();
     model = await loadDiffusionModel(models.dir(info.id), { provider });
     const steps = samplingSchedule(model, parameters.steps, spacing).timesteps.length; // model calls per chunk
-    context.progress({ done: firstChunk * steps, total: chunks * steps });
+    context.progress({ done: firstChunk * steps, total: chunks * steps, baseline: true });
     const shape = { channels: info.channels, height: info.resolution, width: info.resolution };
     const noise = gaussianNoise(seed, count * model.imageSize);
     let lastPreview = 0;

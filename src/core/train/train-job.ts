@@ -143,7 +143,7 @@ async function train(context: JobContext, store: TrainStore, run: TrainRun, path
   const total = run.parameters.steps;
   const resumeFrom = run.checkpointStep ?? 0;
   appendMetric(paths.metrics, { resumeFrom });
-  context.progress({ phase: 'training', done: resumeFrom, total, message: resumeFrom > 0 ? `resuming from step ${resumeFrom}` : 'starting the trainer' });
+  context.progress({ phase: 'training', done: resumeFrom, total, message: resumeFrom > 0 ? `resuming from step ${resumeFrom}` : 'starting the trainer', baseline: true });
   let lastRunUpdate = 0;
   const onEvent = (event: TrainerEvent) => {
     switch (event.event) {
