@@ -52,7 +52,7 @@ Exit codes: 0 done, 1 failed, 2 usage error, 3 project error, 130 cancelled.`,
       const { job: final, exitCode } = await followJob(runner, job, Boolean(values.quiet || values.json), { resumeHint: RUN_AGAIN_TO_RESUME });
       const model = registry.get(id);
       printResult(Boolean(values.json), { job: final, model }, () =>
-        [`Features ${final.state}: ${final.message ?? ''}`, final.error ? `Error: ${final.error}` : null].filter(Boolean).join('\n'),
+        [`Features ${final.state}${final.message ? `: ${final.message}` : ''}`, final.error ? `Error: ${final.error}` : null].filter(Boolean).join('\n'),
       );
       return exitCode;
     } finally {

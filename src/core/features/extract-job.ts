@@ -10,7 +10,8 @@ import { chooseExecutionProvider } from '../models/execution-provider.ts';
 import { INPUT_NAME, openSession } from '../models/onnx-session.ts';
 import { ModelRegistry } from '../models/registry.ts';
 import { BatchDecoder, type DecodedBatch } from './batch-decoder.ts';
-import { FeatureFileWriter, featureFilePath } from './feature-files.ts';
+import { existsSync } from 'node:fs';
+import { FeatureFileWriter, featureFilePath, storedRows } from './feature-files.ts';
 import { fitsFloat16 } from './float16.ts';
 import { BatchQueue, type TakenImages } from './batch-queue.ts';
 import { FeatureIndex, type FeatureFailure, type PendingImage } from './feature-index.ts';
@@ -33,14 +34,25 @@ export async function runFeatures(context: JobContext): Promise<void> {
   const model = registry.get(spec.modelId);
   const kinds: FeatureKind[] = ['cls', ...spec.extraKinds.filter((kind) => kind !== 'cls')];
   const index = new FeatureIndex(project.db, model.id, spec.decode);
-  for (const kind of kinds) index.ensureFile(kind, model.outputs[kind]);
+  for (const kind of kinds) {
+    index.ensureFile(kind, model.outputs[kind]);
+    // Rows the index has but the file lacks (truncated, partly written) are not features: extract them again.
+    index.forgetPastEnd(kind, storedRows(featureFilePath(project, model.id, kind), size(model.outputs[kind])));
+  }
 
   const total = index.countEligible();
   let done = total - index.countPending(kinds);
-  context.progress({ phase: 'probing execution providers', done, total, message: null });
+  if (done === total) {
+    // Nothing to extract: the model is not needed (its file may even be gone).
+    context.progress({ phase: 'finished', done, total, message: `model ${model.id}: ${done} of ${total} images have features, nothing to extract` });
+    return;
+  }
+  const modelFile = registry.filePath(model.id);
+  if (!existsSync(modelFile)) throw new Error(missingModelFile(model.id, model.sha256, modelFile));
+  context.progress({ phase: 'probing execution providers', done, total, message: null, baseline: true });
   const { provider } = await chooseExecutionProvider();
   // Decoding of the next batch shares the cores with inference: ORT must not busy-wait on them.
-  const session = await RecoveringSession.create(() => openSession(registry.filePath(model.id), provider, { spinning: false }));
+  const session = await RecoveringSession.create(() => openSession(modelFile, provider, { spinning: false }));
   const writers = new Map(kinds.map((kind) => [kind, new FeatureFileWriter(featureFilePath(project, model.id, kind), size(model.outputs[kind]))]));
   const decoder = new BatchDecoder(model.preprocessing, spec.batchSize, project.settings.get('maxPixels'), spec.decode);
   const { width, height } = model.preprocessing;
@@ -101,6 +113,14 @@ export async function runFeatures(context: JobContext): Promise<void> {
     phase: context.isCancelled() ? 'cancelled' : 'finished',
     message: `model ${model.id} on ${provider}${decoding}: ${done - failed} of ${total} images have features, ${failed} failed${restarts}`,
   });
+}
+
+/** Says which file is gone and how to put it back, instead of ONNX Runtime's "Load model … failed". */
+export function missingModelFile(modelId: string, sha256: string, path: string): string {
+  return (
+    `The file of model "${modelId}" is missing: ${path}. Copy the model's .onnx file (sha256 ${sha256.slice(0, 12)}…) back to ` +
+    'that path and run the features job again; the features already extracted are kept.'
+  );
 }
 
 async function infer(

@@ -2,7 +2,7 @@
 // (little-endian), no header, so a reader can memory-map it given the row shape kept in SQLite.
 // Rows are written at explicit offsets: a row written but not yet indexed (crash in between) is
 // simply overwritten by the next run.
-import { closeSync, existsSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FeatureKind } from '../../shared/models.ts';
 import type { Project } from '../project/project.ts';
@@ -37,6 +37,15 @@ export class FeatureFileWriter {
   close(): void {
     closeSync(this.fd);
   }
+}
+
+/**
+ * How many whole rows the file holds (0 when it does not exist). The index may claim more when the file
+ * was truncated or only partly written: those rows are not there to read.
+ */
+export function storedRows(path: string, rowFloats: number): number {
+  if (!existsSync(path)) return 0;
+  return Math.floor(statSync(path).size / (rowFloats * BYTES_PER_VALUE));
 }
 
 /** Rows read with one system call at most (consecutive rows are read together). */

@@ -139,6 +139,21 @@ export class FeatureIndex {
       .run(this.modelId, kind, JSON.stringify(imageIds));
   }
 
+  /**
+   * Drops from the index every row of a kind at or past `storedRows`, the rows the file really holds (it
+   * was truncated or only partly written), and allocates new rows from there: those images count as
+   * missing, so the features job extracts them again. Returns how many index rows were dropped.
+   */
+  forgetPastEnd(kind: FeatureKind, storedRows: number): number {
+    return transaction(this.db, () => {
+      const dropped = this.db
+        .prepare('DELETE FROM image_features WHERE model_id = ? AND kind = ? AND row >= ?')
+        .run(this.modelId, kind, storedRows).changes;
+      this.db.prepare('UPDATE feature_files SET rows = min(rows, ?) WHERE model_id = ? AND kind = ?').run(storedRows, this.modelId, kind);
+      return Number(dropped);
+    });
+  }
+
   /** Rows of the given images whose features match their current content; absent ones are missing. */
   rows(kind: FeatureKind, imageIds: readonly number[]): Map<number, number> {
     const found = new Map<number, number>();

@@ -84,7 +84,7 @@ export async function runClustering(context: JobContext): Promise<void> {
 
 function damagedNote(damaged: number, modelId: string): string {
   if (damaged === 0) return '';
-  return `; ${damaged} images left out, whose stored features were damaged (not finite numbers): run selfguide features --model ${modelId} to extract them again, then cluster again`;
+  return `; ${damaged} images left out, whose stored features were damaged (not finite numbers, or cut off the end of a file): run selfguide features --model ${modelId} to extract them again, then cluster again`;
 }
 
 function gatherFound(data: Float32Array, found: boolean[], dim: number): Float32Array {
