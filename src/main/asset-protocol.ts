@@ -43,7 +43,7 @@ export function registerAssetProtocol(project: Project): void {
     const kind = AssetKind.safeParse(url.hostname);
     const id = Number(url.pathname.slice(1));
     const asset = kind.success && Number.isInteger(id) && id > 0 ? await readAsset(project, kind.data, id) : null;
-    if (!asset) return new Response('no such image in this project', { status: 404 });
+    if (!asset || 'missing' in asset) return new Response(asset?.missing ?? 'no such image in this project', { status: 404 });
     return new Response(new Uint8Array(asset.data), { headers: { 'content-type': asset.mime } });
   });
 }

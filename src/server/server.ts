@@ -122,9 +122,9 @@ export async function startServer(service: Service, options: ServerOptions = {})
     const kind = AssetKind.safeParse(kindText);
     const id = Number(idText);
     const asset = kind.success && Number.isInteger(id) && id > 0 ? await readAsset(service.project, kind.data, id) : null;
-    if (!asset) {
+    if (!asset || 'missing' in asset) {
       response.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-      response.end('no such image in this project\n');
+      response.end(`${asset?.missing ?? 'no such image in this project'}\n`);
       return;
     }
     response.writeHead(200, { 'content-type': asset.mime, 'cache-control': 'private, max-age=3600' });

@@ -1,4 +1,4 @@
-import { mkdirSync, realpathSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -153,7 +153,12 @@ describe('selfguide serve', () => {
     expect(await sharp(thumb.body).metadata()).toMatchObject({ format: 'jpeg', width: 48, height: 32 });
     const preview = await get(server.port, `/files/preview/${id}`, headers);
     expect(preview.status).toBe(200);
-    expect((await get(server.port, '/files/thumb/424242', headers)).status).toBe(404);
+    const unknown = await get(server.port, '/files/thumb/424242', headers);
+    expect([unknown.status, unknown.body.toString()]).toEqual([404, 'no such image in this project\n']);
+    // thumbs/ is a cache: a lost thumbnail is not "no such image", and says how to get it back.
+    rmSync(project.thumbsDir, { recursive: true });
+    const lost = await get(server.port, `/files/thumb/${id}`, headers);
+    expect([lost.status, lost.body.toString()]).toEqual([404, `the thumbnail of image ${id} is missing from ${project.thumbsDir}; rescan the library (Rescan, or selfguide scan) to rebuild it\n`]);
     expect((await get(server.port, '/files/original/1', headers)).status).toBe(404);
     expect((await get(server.port, '/files/thumb/..%2F..%2F..%2Fetc%2Fpasswd', headers)).status).toBe(404);
     expect((await get(server.port, '/../../../../etc/passwd', headers)).body.toString()).not.toContain('root:');

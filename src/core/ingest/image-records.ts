@@ -20,13 +20,16 @@ export interface KnownFile {
   bytes: number;
   mtimeMs: number;
   status: string;
+  sha256: string | null;
 }
 
 export function knownFiles(db: Database, folderId: number): Map<string, KnownFile> {
   const rows = db
-    .prepare('SELECT id, rel_path, bytes, mtime_ms, status FROM images WHERE folder_id = ?')
-    .all(folderId) as { id: number; rel_path: string; bytes: number; mtime_ms: number; status: string }[];
-  return new Map(rows.map((row) => [row.rel_path, { id: row.id, bytes: row.bytes, mtimeMs: row.mtime_ms, status: row.status }]));
+    .prepare('SELECT id, rel_path, bytes, mtime_ms, status, sha256 FROM images WHERE folder_id = ?')
+    .all(folderId) as { id: number; rel_path: string; bytes: number; mtime_ms: number; status: string; sha256: string | null }[];
+  return new Map(
+    rows.map((row) => [row.rel_path, { id: row.id, bytes: row.bytes, mtimeMs: row.mtime_ms, status: row.status, sha256: row.sha256 }]),
+  );
 }
 
 /** An already decoded, valid image with the same content: its facts can be reused without decoding. */

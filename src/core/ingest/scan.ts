@@ -1,12 +1,14 @@
 // The scan job: finds images under the project's folders, decodes and records new or changed ones,
 // marks vanished ones missing and groups identical files. A rescan of an unchanged folder decodes
 // nothing; an interrupted scan, run again, continues after the last committed batch.
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { JobContext } from '../jobs/job-context.ts';
 import { nestedFolders } from '../library/folders.ts';
 import { transaction } from '../store/database.ts';
-import { decodedTwin, knownFiles, markMissing, refreshDuplicateCounts, upsertImage } from './image-records.ts';
+import { type KnownFile, decodedTwin, knownFiles, markMissing, refreshDuplicateCounts, upsertImage } from './image-records.ts';
 import { type WorkItem, ingestFile } from './ingest-file.ts';
+import { thumbnailPath } from './thumbnails.ts';
 import { findImages } from './walk.ts';
 
 export interface ScanSpec {
@@ -29,6 +31,14 @@ export async function runScan(context: JobContext): Promise<void> {
   const warnings: string[] = [];
   const overlap = overlapNote(nestedFolders(db));
   let changed = false;
+  // Contents whose thumbnail is queued for a rebuild: one file of a group of identical ones is enough.
+  const rebuilding = new Set<string>();
+  const thumbnailLost = (known: KnownFile) => {
+    if (known.status !== 'ok' || known.sha256 === null || rebuilding.has(known.sha256)) return false;
+    if (existsSync(thumbnailPath(thumbsDir, known.sha256))) return false; // a stat, not a decode: rescans stay fast
+    rebuilding.add(known.sha256);
+    return true;
+  };
   for (const folder of folders) {
     const found = await findImages(folder.path, () => context.isCancelled());
     if (context.isCancelled()) return;
@@ -39,7 +49,8 @@ export async function runScan(context: JobContext): Promise<void> {
       seen.add(file.relPath);
       const before = known.get(file.relPath);
       const unchanged = before && before.status !== 'missing' && before.bytes === file.bytes && before.mtimeMs === file.mtimeMs;
-      if (!unchanged) work.push({ folderId: folder.id, root: folder.path, file, knownId: before?.id ?? null });
+      // An unchanged file is decoded again only when its thumbnail is gone (thumbs/ deleted, or not copied).
+      if (!unchanged || thumbnailLost(before)) work.push({ folderId: folder.id, root: folder.path, file, knownId: before?.id ?? null });
     }
     const vanished = [...known].filter(([relPath, row]) => !seen.has(relPath) && row.status !== 'missing');
     if (vanished.length > 0) {

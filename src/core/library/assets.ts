@@ -12,14 +12,22 @@ export interface Asset {
   data: Buffer;
 }
 
+/** A registered image whose asset cannot be served, with what to do about it (a 404 with this text). */
+export interface AssetMissing {
+  missing: string;
+}
+
 const PREVIEW_SIZE = 2048;
 
-export async function readAsset(project: Project, kind: AssetKind, imageId: number): Promise<Asset | null> {
+/** null: no such image in this project. */
+export async function readAsset(project: Project, kind: AssetKind, imageId: number): Promise<Asset | AssetMissing | null> {
   const image = registeredImageFile(project.db, imageId);
   if (!image || image.status !== 'ok' || !image.sha256) return null;
   if (kind === 'thumb') {
+    // thumbs/ is a cache: deleted, or left out of a copy of the project, a rescan rebuilds it.
     const data = await readFile(thumbnailPath(project.thumbsDir, image.sha256)).catch(() => null);
-    return data ? { mime: 'image/jpeg', data } : null;
+    if (data) return { mime: 'image/jpeg', data };
+    return { missing: `the thumbnail of image ${imageId} is missing from ${project.thumbsDir}; rescan the library (Rescan, or selfguide scan) to rebuild it` };
   }
   // Previews are re-encoded so every format (TIFF, HEIC, BMP) shows in any browser, upright.
   const bytes = await readFile(image.path).catch(() => null);
