@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -93,6 +93,16 @@ describe('pinned model download', () => {
     expect(requests[1]?.range).toMatch(/^bytes=\d+-$/);
     expect(progress.at(-1)).toBe(BYTES.length);
     expect(readdirSync(join(project.root, 'models'))).toEqual(['tiny.onnx']);
+    expect(readFileSync(join(project.root, 'models', 'tiny.onnx')).equals(BYTES)).toBe(true);
+  });
+
+  it('fetches a registered model again when its file went missing, and not when it is there', async () => {
+    requests.length = 0;
+    expect(await downloadModel(project, 'tiny', { retryDelayMs: 1 })).toMatchObject({ id: 'tiny' });
+    expect(requests).toHaveLength(0);
+    rmSync(join(project.root, 'models', 'tiny.onnx'));
+    expect(await downloadModel(project, 'tiny', { retryDelayMs: 1 })).toMatchObject({ id: 'tiny', sha256: SHA256 });
+    expect(requests.length).toBeGreaterThan(0);
     expect(readFileSync(join(project.root, 'models', 'tiny.onnx')).equals(BYTES)).toBe(true);
   });
 

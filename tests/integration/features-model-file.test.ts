@@ -1,10 +1,11 @@
 // The features job and its model file: with nothing left to extract it finishes without opening the
 // model (whose file may be gone), and with work to do a missing file fails the job with a message that
-// names the file and what to do, not ONNX Runtime's "Load model … failed".
-import { renameSync } from 'node:fs';
+// names the file and what to do, not ONNX Runtime's "Load model … failed"; importing the file again puts it back.
+import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FeatureIndex } from '../../src/core/features/feature-index.ts';
+import { importModel } from '../../src/core/models/import-model.ts';
 import { ModelRegistry } from '../../src/core/models/registry.ts';
 import { colourGroupsWithFeatures } from '../support/features-project.ts';
 
@@ -36,7 +37,12 @@ describe('the features job when the model file is missing', () => {
     expect(failed.error).toContain('back to that path');
     expect(failed.error).not.toContain('Load model');
 
-    renameSync(join(fixture.root, 'moved.onnx'), modelFile);
+    expect(failed.error).toContain(`selfguide models import FILE --id ${modelId}`);
+
+    // Importing the same file again puts it back (the registry entry was there all along).
+    const again = await importModel(project, { file: join(fixture.root, 'moved.onnx'), id: modelId });
+    expect(again.id).toBe(modelId);
+    expect(existsSync(modelFile)).toBe(true);
     expect((await extract()).state).toBe('done');
     expect(new FeatureIndex(project.db, modelId).countPending(['cls'])).toBe(0);
   });

@@ -118,8 +118,9 @@ export async function runFeatures(context: JobContext): Promise<void> {
 /** Says which file is gone and how to put it back, instead of ONNX Runtime's "Load model … failed". */
 export function missingModelFile(modelId: string, sha256: string, path: string): string {
   return (
-    `The file of model "${modelId}" is missing: ${path}. Copy the model's .onnx file (sha256 ${sha256.slice(0, 12)}…) back to ` +
-    'that path and run the features job again; the features already extracted are kept.'
+    `The file of model "${modelId}" is missing: ${path}. Import the model's .onnx file again (selfguide models import FILE --id ${modelId}, ` +
+    `or selfguide models download ${modelId} for a pinned one) or copy it (sha256 ${sha256.slice(0, 12)}…) back to that path, then run ` +
+    'the features job again; the features already extracted are kept.'
   );
 }
 

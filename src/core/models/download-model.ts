@@ -1,5 +1,5 @@
 // Downloads a model listed in the manifest and registers it through the same validation as an import.
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ModelInfo } from '../../shared/models.ts';
@@ -19,8 +19,10 @@ export async function downloadModel(project: Project, id: string, options: Downl
     throw new OfflineError(`Offline mode is on: "${id}" was not downloaded. Turn it off (selfguide models offline off) or import the file.`);
   }
   const entry = manifestEntry(project, id);
-  const registered = new ModelRegistry(project).find(id);
-  if (registered?.sha256 === entry.sha256) return registered;
+  const registry = new ModelRegistry(project);
+  const registered = registry.find(id);
+  // Registered with its file in place: nothing to fetch (a missing file is downloaded again below).
+  if (registered?.sha256 === entry.sha256 && existsSync(registry.filePath(id))) return registered;
   const dir = modelsDir(project);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `.download-${id}.onnx`);

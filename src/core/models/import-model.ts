@@ -35,23 +35,30 @@ export async function importModel(project: Project, request: ImportRequest): Pro
   const registry = new ModelRegistry(project);
   const existing = registry.find(id);
   if (existing) {
-    if (existing.sha256 === sha256) return existing;
-    throw new ModelError(`A different model is already registered as "${id}"; import this one under another id (--id).`);
+    if (existing.sha256 !== sha256) throw new ModelError(`A different model is already registered as "${id}"; import this one under another id (--id).`);
+    // The same model again: it puts back a file that went missing (the features job says to).
+    const registered = registry.filePath(id);
+    if (!existsSync(registered)) await placeFile(file, dirname(registered), basename(registered), request.move ?? false);
+    return existing;
   }
 
   const metadata = await validate(file, facts, request.source ?? null);
-  const dir = modelsDir(project);
-  mkdirSync(dir, { recursive: true });
   const target = `${id}.onnx`;
+  await placeFile(file, modelsDir(project), target, request.move ?? false);
+  return registry.add({ id, file: target, sha256, bytes: statSync(join(modelsDir(project), target)).size, metadata });
+}
+
+/** Copies (or moves) the model into the project's models folder, whole or not at all. */
+async function placeFile(file: string, dir: string, target: string, move: boolean): Promise<void> {
+  mkdirSync(dir, { recursive: true });
   const temp = join(dir, `.${target}.${process.pid}.tmp`);
   try {
-    if (request.move) await rename(file, temp).catch(() => copyFile(file, temp));
+    if (move) await rename(file, temp).catch(() => copyFile(file, temp));
     else await copyFile(file, temp);
     await rename(temp, join(dir, target));
   } finally {
     await rm(temp, { force: true });
   }
-  return registry.add({ id, file: target, sha256, bytes: statSync(join(dir, target)).size, metadata });
 }
 
 /** Opens a CPU session (available everywhere) and derives the metadata the registry stores. */
