@@ -19,7 +19,8 @@ the project setting lostMaxSide, 1024) or up to --min-side (default: the model's
 to whole patches, goes through the encoder; LOST finds one box in its attention keys; the box is
 stored in original image pixels. Each box's crop is encoded and given the nearest centroid of the
 clustering run (default: the newest done one; its model is used; --no-clusters for none).
-An unreadable image is recorded and skipped. Ctrl-C cancels; \`selfguide status\` shows the job to resume.
+An unreadable image is recorded and skipped. Ctrl-C cancels, keeping the boxes found so far; the app's Jobs
+view resumes the run (running this command again starts a new run).
 
 --recompute RUN computes a run's boxes again. If people reviewed some of them (accept, reject, edit),
 it refuses unless --replace: the decisions are kept and applied over the new boxes.
