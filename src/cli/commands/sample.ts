@@ -43,7 +43,7 @@ export interface SampleOutcome {
 export async function sampleImages(project: Project, runner: JobRunner, options: SampleOptions): Promise<SampleOutcome> {
   const out = options.out ? outFolder(options.out) : null;
   const model = await resolveModel(project, options.model);
-  const condition = await asUsageError(conditionFromOptions(project, model, options));
+  const condition = await asUsageError(() => conditionFromOptions(project, model, options));
   const { count, seed, w, steps, sampler, spacing } = options;
   const { generation, job } = await asUsageError(async () => startSampling(project, runner, { modelId: model.id, count, seed, w, steps, sampler, ...(spacing ? { spacing } : {}), condition }));
   // Re-running the command starts a new generation; the job itself resumes only from the app's Jobs view.
@@ -72,9 +72,9 @@ function outFolder(out: string): string {
 }
 
 /** A condition the model cannot take, or a model that is not there, is the user's input: exit code 2. */
-async function asUsageError<T>(work: Promise<T> | (() => Promise<T>)): Promise<T> {
+async function asUsageError<T>(work: () => Promise<T>): Promise<T> {
   try {
-    return await (typeof work === 'function' ? work() : work);
+    return await work();
   } catch (error) {
     throw error instanceof ConditionError || error instanceof DiffusionModelNotFoundError ? new UsageError(error.message) : error;
   }

@@ -63,11 +63,15 @@ interface ImageRow {
   height: number;
 }
 
+/** The clustering run an export reads: the one named, else the box run's own (boxes are classed by it). */
+export function clusterRunOf(project: Project, runs: Pick<ExportRuns, 'clusterRunId' | 'boxRunId'>): number | null {
+  return runs.clusterRunId ?? (runs.boxRunId ? new BoxStore(project.db).get(runs.boxRunId).clusterRunId : null);
+}
+
 export function gatherExport(project: Project, runs: ExportRuns): ExportData {
   const { db } = project;
   const boxRun = runs.boxRunId ? new BoxStore(db).get(runs.boxRunId) : null;
-  // Boxes are classed by their own clustering run unless another is named.
-  const clusterRunId = runs.clusterRunId ?? boxRun?.clusterRunId ?? null;
+  const clusterRunId = clusterRunOf(project, runs);
   const maskRunId = runs.maskRunId ?? null;
   if (clusterRunId === null && boxRun === null && maskRunId === null) throw new ExportError('Nothing to export: name a clustering run, a box run or a mask run.');
   for (const [what, state] of [

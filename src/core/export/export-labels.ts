@@ -1,11 +1,10 @@
 // Exports a project's self-labels (clusters, boxes, segment maps) in one of the formats other tools read,
 // atomically into an output folder.
 import type { ExportFormat } from '../../shared/exports.ts';
-import { BoxStore } from '../labels/box-store.ts';
 import type { Project } from '../project/project.ts';
 import { writeCoco } from './coco.ts';
 import { writeCsv } from './csv.ts';
-import { type ExportRuns, gatherExport } from './export-data.ts';
+import { type ExportRuns, clusterRunOf, gatherExport } from './export-data.ts';
 import { runsUsedBy } from './export-formats.ts';
 import { type ImageFolderMode, writeImageFolder } from './imagefolder.ts';
 import { writeOutputFolder } from './output-folder.ts';
@@ -36,11 +35,10 @@ export interface ExportSummary {
   runs: { clusterRunId: number | null; boxRunId: number | null; maskRunId: number | null };
 }
 
-/** The request with only the runs its format writes; every format reads clusters, by default the box run's clustering run's. */
+/** The request with only the runs its format writes (every format reads clusters). */
 function usedRuns(project: Project, request: ExportRequest): ExportRequest {
-  const boxRunId = request.boxRunId ?? null;
-  const clusterRunId = request.clusterRunId ?? (boxRunId === null ? null : new BoxStore(project.db).get(boxRunId).clusterRunId);
-  return { ...request, ...runsUsedBy(request.format, { clusterRunId, boxRunId, maskRunId: request.maskRunId ?? null }) };
+  const runs = { clusterRunId: clusterRunOf(project, request), boxRunId: request.boxRunId ?? null, maskRunId: request.maskRunId ?? null };
+  return { ...request, ...runsUsedBy(request.format, runs) };
 }
 
 export async function exportLabels(project: Project, asked: ExportRequest): Promise<ExportSummary> {

@@ -10,7 +10,7 @@ import { ClusterStore } from '../labels/cluster-store.ts';
 import { latestDoneRun } from '../labels/latest-run.ts';
 import { MaskStore } from '../labels/mask-store.ts';
 import type { Project } from '../project/project.ts';
-import { ExportError } from './export-data.ts';
+import { ExportError, clusterRunOf } from './export-data.ts';
 import { EXPORT_FORMAT_INFO, runsUsedBy } from './export-formats.ts';
 import type { ExportSpec } from './export-job.ts';
 import { ExportStore } from './export-store.ts';
@@ -53,7 +53,7 @@ export function startExport(project: Project, runner: JobRunner, request: Export
   const outDir = exportTarget(project, request.outDir);
   const runs = resolveRuns(project, request);
   const { requires } = EXPORT_FORMAT_INFO[request.format];
-  const effectiveCluster = runs.clusterRunId ?? (runs.boxRunId !== null ? new BoxStore(project.db).get(runs.boxRunId).clusterRunId : null);
+  const effectiveCluster = clusterRunOf(project, runs);
   if (requires === 'box' && runs.boxRunId === null) throw new ExportSourceError(request.format, 'box');
   if (requires === 'cluster' && effectiveCluster === null) throw new ExportSourceError(request.format, 'cluster');
   if (runs.clusterRunId === null && runs.boxRunId === null && runs.maskRunId === null) throw new ExportError('Nothing to export: choose a clustering run, a box run or a mask run.');

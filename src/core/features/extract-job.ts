@@ -1,6 +1,7 @@
 // The 'features' job: every ok image of the project through the model, in batches, features written
 // to features/<model>.<kind>.f16 and indexed per (image, model). Decoding of batch k+1 runs while
 // batch k is inferred. Resumable: images already indexed for their current content are skipped.
+import { existsSync } from 'node:fs';
 import { ort } from '../models/runtime.ts';
 import { DecodeMode, type FeatureKind, FeatureKind as FeatureKindSchema } from '../../shared/models.ts';
 import { z } from 'zod';
@@ -10,7 +11,6 @@ import { chooseExecutionProvider } from '../models/execution-provider.ts';
 import { INPUT_NAME, openSession } from '../models/onnx-session.ts';
 import { ModelRegistry } from '../models/registry.ts';
 import { BatchDecoder, type DecodedBatch } from './batch-decoder.ts';
-import { existsSync } from 'node:fs';
 import { FeatureFileWriter, featureFilePath, storedRows } from './feature-files.ts';
 import { fitsFloat16 } from './float16.ts';
 import { BatchQueue, type TakenImages } from './batch-queue.ts';

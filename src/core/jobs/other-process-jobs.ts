@@ -12,8 +12,7 @@ export const OTHER_PROCESS_POLL_MS = 1000;
 /** Starts relaying other processes' job changes as `runner`'s events; returns the function that stops it. */
 export function relayOtherProcessJobs(project: Project, runner: JobRunner, intervalMs = OTHER_PROCESS_POLL_MS): () => void {
   const store = new JobStore(project.db);
-  const latest = () => (project.db.prepare('SELECT max(updated_at) AS at FROM jobs').get() as { at: string | null }).at ?? '';
-  let since = latest();
+  let since = (project.db.prepare('SELECT max(updated_at) AS at FROM jobs').get() as { at: string | null }).at ?? '';
   const timer = setInterval(() => {
     const changed = project.db.prepare('SELECT id, updated_at FROM jobs WHERE updated_at > ? ORDER BY updated_at').all(since) as { id: number; updated_at: string }[];
     for (const { id, updated_at: at } of changed) {

@@ -6,10 +6,10 @@ import type { AvailableModel, ModelInfo, ProviderReport } from '../../../shared/
 import type { Job } from '../../../shared/schemas.ts';
 import { client } from '../api/client.ts';
 import { attempt as attemptCall } from '../lib/attempt.ts';
+import { jobEnded } from '../lib/job-ended.ts';
 import { useJobsStore } from './jobs.ts';
 
 const MODEL_JOBS = new Set(['features', 'model-download']);
-const FINAL_STATES = new Set(['done', 'failed', 'cancelled']);
 
 export const useModelsStore = defineStore('models', () => {
   const models = ref<ModelInfo[]>([]);
@@ -24,7 +24,7 @@ export const useModelsStore = defineStore('models', () => {
 
   async function load() {
     unsubscribe ??= client.onEvent((event) => {
-      if (event.type === 'job' && MODEL_JOBS.has(event.job.kind) && FINAL_STATES.has(event.job.state)) void load();
+      if (event.type === 'job' && MODEL_JOBS.has(event.job.kind) && jobEnded(event.job)) void load();
     });
     await attempt(async () => {
       [models.value, available.value] = await Promise.all([client.call('models.list', {}), client.call('models.available', {})]);
